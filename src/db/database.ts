@@ -1,0 +1,116 @@
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config.ts';
+import { DataDirLock } from './data-dir-lock.ts';
+import { SerializedPGliteDialect } from './pglite-driver.ts';
+import type { DB } from './schema.ts';
+
+/** The one database handle of a process: a `pg` pool or the embedded PGlite. */
+export interface Database {
+  readonly kind: 'postgres' | 'embedded';
+  readonly db: Kysely<DB>;
+  /** Where the data lives, for log lines and errors (no password). */
+  readonly description: string;
+  /**
+   * Calls `onMessage` for every NOTIFY on `channel` from any process.
+   * The embedded database has no other process, so it never calls back.
+   */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Pool size for PostgreSQL; defaults to a little over the core count. */
+  poolSize?: number;
+  /** Open an in-memory embedded database (tests) instead of `config.dataDir`. */
+  inMemory?: boolean;
+}
+
+const INT8_OID = 20;
+const INT8_ARRAY_OID = 1016;
+
+/**
+ * Opens the database the configuration names: PostgreSQL when
+ * `DATABASE_URL` is set, otherwise the embedded database under `DATA_DIR`.
+ */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, options: OpenOptions = {}): Promise<Database> {
+  return config.databaseUrl
+    ? openPostgres(config.databaseUrl, options.poolSize)
+    : openEmbedded(options.inMemory ? undefined : resolve(config.dataDir));
+}
+
+/** `{1,2,NULL}` as numbers (int8 arrays carry no quotes or nesting here). */
+function parseBigintArray(value: string): (number | null)[] {
+  const body = value.slice(1, -1);
+  return body === '' ? [] : body.split(',').map((item) => (item === 'NULL' ? null : Number(item)));
+}
+
+function openPostgres(url: string, poolSize = 4): Database {
+  // bigint keys fit in a JS number for any realistic row count; parse them as
+  // numbers so both databases hand the same JSON to clients.
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+      if (oid === INT8_OID) return (value: string) => Number(value);
+      if (oid === INT8_ARRAY_OID) return parseBigintArray;
+      return pg.types.getTypeParser(oid, format);
+    }) as typeof pg.types.getTypeParser,
+  };
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types,
+    // Recycle backends so per-connection catalog caches stay bounded when
+    // requests touch thousands of tenant schemas.
+    maxLifetimeSeconds: 600,
+    idleTimeoutMillis: 30_000,
+  });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it on demand.
+  });
+  const listeners: pg.Client[] = [];
+  const safe = new URL(url);
+  safe.password = '';
+  return {
+    kind: 'postgres',
+    db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
+    description: `PostgreSQL at ${safe.host}${safe.pathname}`,
+    async listen(channel, onMessage) {
+      const client = new pg.Client({ connectionString: url });
+      client.on('error', () => {
+        // The connection dropped; notifications stop until the next start.
+      });
+      await client.connect();
+      client.on('notification', (message) => {
+        if (message.channel === channel) onMessage(message.payload ?? '');
+      });
+      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+      listeners.push(client);
+    },
+    async close() {
+      await Promise.all(listeners.map((client) => client.end().catch(() => undefined)));
+      await pool.end();
+    },
+  };
+}
+
+async function openEmbedded(dir: string | undefined): Promise<Database> {
+  const lock = dir ? DataDirLock.acquire(dir) : undefined;
+  try {
+    const pglite = await PGlite.create(dir ? join(dir, 'pgdata') : undefined);
+    return {
+      kind: 'embedded',
+      db: new Kysely<DB>({ dialect: new SerializedPGliteDialect(pglite) }),
+      description: dir ? `embedded database in ${dir}` : 'in-memory embedded database',
+      async listen() {},
+      async close() {
+        if (!pglite.closed) await pglite.close();
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}

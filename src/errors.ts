@@ -1,0 +1,109 @@
+/**
+ * The catalog of every refusal the system makes.
+ *
+ * Each entry has a stable code, an HTTP status and a message. Code everywhere
+ * throws through these factories, so the same mistake is answered the same
+ * way by the HTTP API and by the `plio` command line, and the whole list can
+ * be read in one place.
+ *
+ * HTTP bodies follow the reference: `{"detail": message}`, or for field
+ * validation `{"field": ["message"]}`.
+ */
+
+export type FieldErrors = Record<string, string[]>;
+
+export class PlioError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    /** Field errors, answered instead of `{detail}` when present. */
+    readonly fields?: FieldErrors,
+  ) {
+    super(message);
+    this.name = 'PlioError';
+  }
+
+  /** The JSON body the HTTP API answers with. */
+  get body(): Record<string, unknown> {
+    return this.fields ?? { detail: this.message };
+  }
+}
+
+const error =
+  <A extends unknown[]>(code: string, status: number, message: (...args: A) => string) =>
+  (...args: A) =>
+    new PlioError(code, status, message(...args));
+
+export const errors = {
+  // tenancy
+  invalidSchemaName: (name: string, reason: string) =>
+    new PlioError('INVALID_SCHEMA_NAME', 400, `invalid schema name "${name}": ${reason}`, {
+      schema_name: [`invalid schema name: ${reason}`],
+    }),
+  schemaNameTaken: (name: string) =>
+    new PlioError('SCHEMA_NAME_TAKEN', 400, `schema "${name}" already exists`, {
+      schema_name: ['organization with this schema name already exists.'],
+    }),
+  shortcodeTaken: (shortcode: string) =>
+    new PlioError('SHORTCODE_TAKEN', 400, `an organization with shortcode "${shortcode}" already exists`, {
+      shortcode: ['organization with this shortcode already exists.'],
+    }),
+  invalidShortcode: (shortcode: string) =>
+    new PlioError(
+      'INVALID_SHORTCODE',
+      400,
+      `invalid shortcode "${shortcode}": use 1-255 letters, digits, "-" or "_"`,
+      { shortcode: ['Enter a valid shortcode: letters, digits, "-" or "_".'] },
+    ),
+  invalidName: (reason: string) => new PlioError('INVALID_NAME', 400, `invalid name: ${reason}`, { name: [reason] }),
+  organizationNotFound: error('ORGANIZATION_NOT_FOUND', 404, () => 'Organization not found.'),
+  organizationNotFoundByShortcode: error(
+    'ORGANIZATION_NOT_FOUND',
+    404,
+    (shortcode: string) => `no organization with shortcode "${shortcode}"`,
+  ),
+  publicTenantImmutable: error(
+    'PUBLIC_TENANT_IMMUTABLE',
+    400,
+    (action: string) => `the public tenant cannot be ${action}`,
+  ),
+  domainTaken: (domain: string) =>
+    new PlioError('DOMAIN_TAKEN', 400, `domain "${domain}" is already in use`, {
+      domain: ['domain with this domain already exists.'],
+    }),
+  invalidDomain: (domain: string) =>
+    new PlioError(
+      'INVALID_DOMAIN',
+      400,
+      `invalid domain "${domain}": expected a host name with an optional first path segment, e.g. plio.in/avantifellows`,
+      { domain: ['Enter a valid domain, e.g. plio.in or plio.in/avantifellows.'] },
+    ),
+  embeddedDatabaseBusy: error(
+    'EMBEDDED_DATABASE_BUSY',
+    409,
+    (dir: string, pid: number) =>
+      `the embedded database in ${dir} is in use by process ${pid}; stop it first, or set DATABASE_URL to use a PostgreSQL server`,
+  ),
+  migrationsPending: error('MIGRATIONS_PENDING', 503, (count: number) => `${count} schema(s) are not migrated`),
+
+  // generic HTTP
+  badRequest: error('BAD_REQUEST', 400, (message: string) => message),
+  validation: (fields: FieldErrors) =>
+    new PlioError('VALIDATION_FAILED', 400, Object.entries(fields).map(([f, m]) => `${f}: ${m.join(' ')}`).join('; '), fields),
+  notAuthenticated: error('NOT_AUTHENTICATED', 401, () => 'Authentication credentials were not provided.'),
+  permissionDenied: error(
+    'PERMISSION_DENIED',
+    403,
+    (message?: string) => message ?? 'You do not have permission to perform this action.',
+  ),
+  notFound: error('NOT_FOUND', 404, () => 'Not found.'),
+  methodNotAllowed: error('METHOD_NOT_ALLOWED', 405, (method: string) => `Method "${method}" not allowed.`),
+  payloadTooLarge: error('PAYLOAD_TOO_LARGE', 413, (limit: string) => `Request body is larger than ${limit}.`),
+  unsupportedMediaType: error(
+    'UNSUPPORTED_MEDIA_TYPE',
+    415,
+    (type: string) => `Unsupported media type "${type}" in request.`,
+  ),
+  tooManyRequests: error('TOO_MANY_REQUESTS', 429, (message: string) => message),
+} as const;

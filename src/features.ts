@@ -1,0 +1,4 @@
+import type { Feature } from './feature.ts';
+
+/** The product features, in the order they boot and mount. */
+export const features: readonly Feature[] = Object.freeze([]);

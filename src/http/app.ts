@@ -1,0 +1,44 @@
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext } from '../app-context.ts';
+import type { Feature } from '../feature.ts';
+import { installErrorHandling } from './errors.ts';
+import { healthRoutes } from './health.ts';
+import { installTenantResolution, pathDomainRewriter } from './tenant-hook.ts';
+
+/**
+ * Assembles the HTTP application: tenant resolution, CORS for the web
+ * client, errors, the OpenAPI document, health checks and every feature's
+ * routes. Listening is the caller's business (`inject()` in tests).
+ */
+export async function buildApp(context: AppContext, features: readonly Feature[]): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: context.log as FastifyBaseLogger,
+    ignoreTrailingSlash: true,
+    rewriteUrl: pathDomainRewriter(() => context.directory),
+    // Resolve the host behind a proxy from X-Forwarded-Host only when told to.
+    trustProxy: false,
+  });
+
+  await app.register(cors, {
+    origin: context.config.corsOrigins ?? true,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['authorization', 'content-type', 'organization', 'accept'],
+    credentials: true,
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Plio API', version: '1.0.0', description: 'Interactive video platform: multi-tenant API.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/v1/docs' });
+
+  installErrorHandling(app);
+  installTenantResolution(app, context.db, context.directory);
+  await healthRoutes(app, context);
+  for (const feature of features) await feature.routes?.(app, context);
+  return app;
+}

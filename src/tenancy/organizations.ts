@@ -1,0 +1,298 @@
+import { randomInt } from 'node:crypto';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { uniqueViolation } from '../db/db-errors.ts';
+import type { DB, OrganizationTable } from '../db/schema.ts';
+import { errors } from '../errors.ts';
+import { notifyTenancyChanged, tenancyEvents } from './events.ts';
+import type { MigrationSets } from './migration.ts';
+import { cloneSchemaData, createTenantSchema, dropTenantSchema } from './provisioning.ts';
+import { assertValidSchemaName, generateSchemaName, PUBLIC_SCHEMA, quoteIdent } from './schema-name.ts';
+
+export interface Organization {
+  id: number;
+  name: string;
+  shortcode: string;
+  schemaName: string;
+  apiKey: string;
+  config: Record<string, unknown> | null;
+  /** Tenant migrations applied in the schema; `null` once the schema is dropped. */
+  schemaVersion: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+  deletedAt: Date | null;
+}
+
+export interface CreateOrganization {
+  name: string;
+  shortcode: string;
+  /** Generated (10 lowercase letters) when omitted. */
+  schemaName?: string;
+  config?: Record<string, unknown> | null;
+  /** Adds this domain as the organization's primary domain, in the same transaction. */
+  domain?: string;
+}
+
+export interface OrganizationListing extends Organization {
+  domains: string[];
+  /** Bytes used by the schema's tables, `null` when the schema is gone. */
+  sizeBytes: number | null;
+}
+
+const SHORTCODE = /^[A-Za-z0-9_-]{1,255}$/;
+const API_KEY_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const GENERATED_NAME_ATTEMPTS = 5;
+
+/**
+ * The registry of organizations: each one a tenant with its own schema.
+ *
+ * Every change that creates or drops a schema happens in the same
+ * transaction as the row that names it, so a failure leaves neither.
+ */
+export class Organizations {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly migrations: MigrationSets,
+    /** Adds a domain inside an open transaction (set by the tenancy service). */
+    private readonly addDomain: (trx: Kysely<DB>, tenantId: number, domain: string, isPrimary: boolean) => Promise<void>,
+  ) {}
+
+  /**
+   * Creates an organization with its schema and every tenant table.
+   *
+   * @example
+   * const af = await Organization.create({ name: 'Avanti Fellows', shortcode: 'af' });
+   */
+  async create(input: CreateOrganization): Promise<Organization> {
+    const name = validName(input.name);
+    const shortcode = validShortcode(input.shortcode);
+    if (input.schemaName !== undefined && input.schemaName !== PUBLIC_SCHEMA) assertValidSchemaName(input.schemaName);
+    const chosen = input.schemaName;
+    for (let attempt = 1; ; attempt++) {
+      const schemaName = chosen ?? generateSchemaName();
+      try {
+        return await this.insert({ ...input, name, shortcode, schemaName });
+      } catch (error) {
+        const clash = (error as { code?: string }).code === 'SCHEMA_NAME_TAKEN';
+        if (!clash || chosen !== undefined || attempt >= GENERATED_NAME_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async insert(input: CreateOrganization & { schemaName: string }): Promise<Organization> {
+    const isPublic = input.schemaName === PUBLIC_SCHEMA;
+    const row = await this.db
+      .transaction()
+      .execute(async (trx) => {
+        if (isPublic && (await this.findBySchema(PUBLIC_SCHEMA, trx))) throw errors.schemaNameTaken(PUBLIC_SCHEMA);
+        const inserted = await trx
+          .insertInto('public.organization')
+          .values({
+            name: input.name,
+            shortcode: input.shortcode,
+            schema_name: input.schemaName,
+            api_key: generateApiKey(),
+            config: input.config === undefined || input.config === null ? null : JSON.stringify(input.config),
+            // public is migrated before its row can exist (the table comes from
+            // the shared set), so both start at the latest version.
+            schema_version: this.migrations.tenant.length,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        if (!isPublic) await createTenantSchema(trx, input.schemaName, this.migrations.tenant);
+        if (input.domain !== undefined) await this.addDomain(trx, inserted.id, input.domain, true);
+        await notifyTenancyChanged(trx);
+        return inserted;
+      })
+      .catch(mapOrganizationError(input));
+    tenancyEvents.emit('changed');
+    return toOrganization(row);
+  }
+
+  /** A live organization by shortcode. */
+  async findByShortcode(shortcode: string): Promise<Organization | undefined> {
+    const row = await this.live().where('shortcode', '=', shortcode).executeTakeFirst();
+    return row && toOrganization(row);
+  }
+
+  /** A live organization by shortcode, or the catalog's not-found error. */
+  async get(shortcode: string): Promise<Organization> {
+    const organization = await this.findByShortcode(shortcode);
+    if (!organization) throw errors.organizationNotFoundByShortcode(shortcode);
+    return organization;
+  }
+
+  async findById(id: number): Promise<Organization | undefined> {
+    const row = await this.live().where('id', '=', id).executeTakeFirst();
+    return row && toOrganization(row);
+  }
+
+  async findBySchema(schemaName: string, db: Kysely<DB> = this.db): Promise<Organization | undefined> {
+    const row = await db
+      .selectFrom('public.organization')
+      .selectAll()
+      .where('schema_name', '=', schemaName)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row && toOrganization(row);
+  }
+
+  /** Live organizations with their domains and schema sizes, by shortcode. */
+  async list(): Promise<OrganizationListing[]> {
+    const rows = await this.live()
+      .select((eb) => [
+        eb
+          .selectFrom('public.domain')
+          .select(sql<string[]>`coalesce(array_agg(domain order by is_primary desc, domain), '{}')`.as('domains'))
+          .whereRef('public.domain.tenant_id', '=', 'public.organization.id')
+          .as('domains'),
+        sql<number | null>`(select sum(pg_total_relation_size(c.oid))::bigint from pg_class c
+          join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = public.organization.schema_name and c.relkind = 'r')`.as('size_bytes'),
+      ])
+      .orderBy('shortcode')
+      .execute();
+    return rows.map((row) => ({
+      ...toOrganization(row),
+      domains: row.domains ?? [],
+      sizeBytes: row.size_bytes === null ? null : Number(row.size_bytes),
+    }));
+  }
+
+  /**
+   * Soft-deletes an organization: it stops resolving and its shortcode is
+   * free again; its domains are released. With `dropSchema` its schema and
+   * data are dropped in the same transaction.
+   */
+  async delete(shortcode: string, options: { dropSchema?: boolean } = {}): Promise<Organization> {
+    const organization = await this.get(shortcode);
+    if (organization.schemaName === PUBLIC_SCHEMA) throw errors.publicTenantImmutable('deleted');
+    const row = await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('public.domain').where('tenant_id', '=', organization.id).execute();
+      const updated = await trx
+        .updateTable('public.organization')
+        .set({
+          deleted_at: new Date(),
+          updated_at: new Date(),
+          ...(options.dropSchema ? { schema_version: null } : {}),
+        })
+        .where('id', '=', organization.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (options.dropSchema) await dropTenantSchema(trx, organization.schemaName);
+      await notifyTenancyChanged(trx);
+      return updated;
+    });
+    tenancyEvents.emit('changed');
+    return toOrganization(row);
+  }
+
+  /** Renames a tenant's schema; the organization row follows in the same transaction. */
+  async renameSchema(shortcode: string, newName: string): Promise<Organization> {
+    const organization = await this.get(shortcode);
+    if (organization.schemaName === PUBLIC_SCHEMA) throw errors.publicTenantImmutable('renamed');
+    assertValidSchemaName(newName);
+    const row = await this.db
+      .transaction()
+      .execute(async (trx) => {
+        const updated = await trx
+          .updateTable('public.organization')
+          .set({ schema_name: newName, updated_at: new Date() })
+          .where('id', '=', organization.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await sql.raw(`alter schema ${quoteIdent(organization.schemaName)} rename to ${quoteIdent(newName)}`).execute(trx);
+        await notifyTenancyChanged(trx);
+        return updated;
+      })
+      .catch(mapOrganizationError({ shortcode, schemaName: newName }));
+    tenancyEvents.emit('changed');
+    return toOrganization(row);
+  }
+
+  /**
+   * Creates a new organization whose schema is a copy of `shortcode`'s
+   * schema, data included, in one transaction.
+   */
+  async clone(shortcode: string, target: Omit<CreateOrganization, 'domain'>): Promise<Organization> {
+    const source = await this.get(shortcode);
+    if (source.schemaVersion !== this.migrations.tenant.length && source.schemaName !== PUBLIC_SCHEMA) {
+      throw errors.badRequest(`schema "${source.schemaName}" is not migrated to the latest version; run plio migrate first`);
+    }
+    const name = validName(target.name);
+    const newShortcode = validShortcode(target.shortcode);
+    const schemaName = target.schemaName ?? generateSchemaName();
+    assertValidSchemaName(schemaName);
+    const config = target.config ?? source.config;
+    const row = await this.db
+      .transaction()
+      .execute(async (trx) => {
+        const inserted = await trx
+          .insertInto('public.organization')
+          .values({
+            name,
+            shortcode: newShortcode,
+            schema_name: schemaName,
+            api_key: generateApiKey(),
+            config: config === null ? null : JSON.stringify(config),
+            schema_version: this.migrations.tenant.length,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await createTenantSchema(trx, schemaName, this.migrations.tenant);
+        await cloneSchemaData(trx, source.schemaName, schemaName);
+        await notifyTenancyChanged(trx);
+        return inserted;
+      })
+      .catch(mapOrganizationError({ shortcode: newShortcode, schemaName }));
+    tenancyEvents.emit('changed');
+    return toOrganization(row);
+  }
+
+  private live() {
+    return this.db.selectFrom('public.organization').selectAll().where('deleted_at', 'is', null);
+  }
+}
+
+function validName(name: unknown): string {
+  if (typeof name !== 'string' || name.trim() === '') throw errors.invalidName('This field may not be blank.');
+  if (name.length > 255) throw errors.invalidName('Ensure this field has no more than 255 characters.');
+  return name.trim();
+}
+
+function validShortcode(shortcode: unknown): string {
+  if (typeof shortcode !== 'string' || !SHORTCODE.test(shortcode)) throw errors.invalidShortcode(String(shortcode));
+  return shortcode;
+}
+
+/** 20 random letters and digits. */
+export function generateApiKey(): string {
+  let key = '';
+  for (let i = 0; i < 20; i++) key += API_KEY_ALPHABET[randomInt(API_KEY_ALPHABET.length)];
+  return key;
+}
+
+/** Maps constraint violations from an organization write to catalog errors. */
+function mapOrganizationError(input: { shortcode: string; schemaName: string }) {
+  return (error: unknown): never => {
+    const constraint = uniqueViolation(error);
+    if (constraint === 'organization_live_shortcode_key') throw errors.shortcodeTaken(input.shortcode);
+    if (constraint === 'organization_schema_name_key') throw errors.schemaNameTaken(input.schemaName);
+    if ((error as { code?: string }).code === '42P06') throw errors.schemaNameTaken(input.schemaName);
+    throw error;
+  };
+}
+
+export function toOrganization(row: Selectable<OrganizationTable>): Organization {
+  return {
+    id: row.id,
+    name: row.name,
+    shortcode: row.shortcode,
+    schemaName: row.schema_name,
+    apiKey: row.api_key,
+    config: row.config as Record<string, unknown> | null,
+    schemaVersion: row.schema_version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+  };
+}

@@ -1,0 +1,35 @@
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { LightMyRequestResponse } from 'fastify';
+import pino from 'pino';
+import { boot, type Running } from '../../src/boot.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Database } from '../../src/db/database.ts';
+import type { MigrationSets } from '../../src/tenancy/migration.ts';
+import { freshDatabase } from './database.ts';
+
+export interface TestApp extends Running {
+  database: Database;
+  /** `app.inject` with JSON parsed into `json`. */
+  request(options: InjectOptions): Promise<LightMyRequestResponse & { json: <T = any>() => T }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/**
+ * Boots the whole application on a fresh database, as `npm start` does,
+ * with `env` as the environment. Close it in `after()`.
+ */
+export async function startApp(env: Record<string, string> = {}, options: { migrationSets?: MigrationSets } = {}): Promise<TestApp> {
+  const database = await freshDatabase();
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
+  const running = await boot(config, { database, log: pino({ level: 'silent' }), migrationSets: options.migrationSets });
+  return {
+    ...running,
+    database,
+    request: (options) => running.app.inject(options),
+    async close() {
+      await running.close();
+      await database.close();
+    },
+  };
+}
+
+export type { FastifyInstance };
