@@ -16,7 +16,7 @@ import { installTenantResolution, pathDomainRewriter } from './tenant-hook.ts';
 export async function buildApp(context: AppContext, features: readonly Feature[]): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.log as FastifyBaseLogger,
-    ignoreTrailingSlash: true,
+    routerOptions: { ignoreTrailingSlash: true },
     rewriteUrl: pathDomainRewriter(() => context.directory),
     // Resolve the host behind a proxy from X-Forwarded-Host only when told to.
     trustProxy: false,

@@ -1,0 +1,50 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import { errors } from '../errors.ts';
+import { userIdForAccessToken } from './tokens.ts';
+
+/** The signed-in user of a request. */
+export interface CurrentUser {
+  readonly id: number;
+  readonly email: string | null;
+  readonly mobile: string | null;
+  readonly isSuperuser: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set from `Authorization: Bearer <token>`; `null` when absent or not valid. */
+    user: CurrentUser | null;
+  }
+}
+
+/** Reads the bearer token of every request (after the tenant is resolved). */
+export function installAuthentication(app: FastifyInstance, db: Kysely<DB>): void {
+  app.decorateRequest('user', null);
+  app.addHook('onRequest', async (request) => {
+    const token = bearerToken(request);
+    if (!token) return;
+    const userId = await userIdForAccessToken(db, token);
+    if (userId === undefined) return;
+    const row = await db
+      .selectFrom('public.user')
+      .select(['id', 'email', 'mobile', 'is_superuser'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (row) request.user = { id: row.id, email: row.email, mobile: row.mobile, isSuperuser: row.is_superuser };
+  });
+}
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return match?.[1];
+}
+
+/** The signed-in user, or the reference's 401. */
+export function requireUser(request: FastifyRequest): CurrentUser {
+  if (!request.user) throw errors.notAuthenticated();
+  return request.user;
+}
