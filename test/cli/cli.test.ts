@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { freshDatabase, TEST_DATABASE } from '../support/database.ts';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the plio command line', () => {
+  let env: Record<string, string>;
+  let dataDir: string;
+  let close: () => Promise<void> = async () => {};
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'plio-cli-'));
+    env = { DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+    if (TEST_DATABASE === 'postgres') {
+      const database = await freshDatabase();
+      env.DATABASE_URL = database.url!;
+      close = () => database.close();
+    }
+  });
+  after(async () => {
+    await close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const plio = (args: string[], input?: string): Promise<Run> =>
+    new Promise((resolve) => {
+      const environment: Record<string, string | undefined> = { ...process.env, ...env };
+      if (!env.DATABASE_URL) delete environment.DATABASE_URL;
+      const child = spawn(process.execPath, ['bin/plio.js', ...args], { env: environment });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(input ?? '');
+    });
+
+  it('creates an organization with its schema and primary domain, printing the row as JSON', async () => {
+    const run = await plio(['org', 'create', '--name', 'Avanti Fellows', '--shortcode', 'af', '--schema-name', 'avantifellows', '--domain', 'plio.in/avantifellows']);
+    assert.equal(run.code, 0, run.stderr);
+    const row = JSON.parse(run.stdout);
+    assert.equal(row.shortcode, 'af');
+    assert.equal(row.schema_name, 'avantifellows');
+    assert.match(row.api_key, /^[A-Za-z0-9]{20}$/);
+    assert.equal(row.schema_version, 1);
+  });
+
+  it('reports mistakes in one line with a non-zero exit', async () => {
+    const cases: [string[], RegExp][] = [
+      [['org', 'create', '--name', 'Again', '--shortcode', 'af'], /^error: an organization with shortcode "af" already exists\n$/],
+      [['org', 'create', '--name', 'Bad', '--shortcode', 'bad', '--schema-name', 'Bad"; drop'], /^error: invalid schema name .*lowercase letters.*\n$/],
+      [['org', 'create', '--name', 'Bad', '--shortcode', 'bad', '--schema-name', 'pg_x'], /^error: invalid schema name "pg_x".*\n$/],
+      [['org', 'delete', 'nope'], /^error: no organization with shortcode "nope"\n$/],
+      [['org', 'rename-schema', 'nope', 'other'], /^error: no organization with shortcode "nope"\n$/],
+      [['org', 'clone', 'nope', '--shortcode', 'x', '--name', 'X'], /^error: no organization with shortcode "nope"\n$/],
+      [['domain', 'add', '--org', 'nope', '--domain', 'x.example'], /^error: no organization with shortcode "nope"\n$/],
+      [['domain', 'add', '--org', 'af', '--domain', 'plio.in/avantifellows'], /^error: domain "plio.in\/avantifellows" is already in use\n$/],
+      [['migrate', '--concurrency', 'zero'], /expected a positive integer/],
+    ];
+    for (const [args, expected] of cases) {
+      const run = await plio(args);
+      assert.notEqual(run.code, 0, args.join(' '));
+      assert.match(run.stderr, expected, args.join(' '));
+      assert.ok(!run.stderr.includes('    at '), `stack trace printed for ${args.join(' ')}`);
+    }
+  });
+
+  it('stops with one line naming a bad environment variable', async () => {
+    const saved = env;
+    env = { ...env, PORT: 'eighty' };
+    const run = await plio(['org', 'list']);
+    env = saved;
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, 'error: PORT: expected a port number 0-65535, got "eighty"\n');
+  });
+
+  it('adds domains, lists organizations, renames and clones schemas', async () => {
+    assert.equal((await plio(['domain', 'add', '--org', 'af', '--domain', 'af.example.org', '--primary'])).code, 0);
+    assert.equal((await plio(['org', 'rename-schema', 'af', 'af_renamed'])).code, 0);
+    const clone = await plio(['org', 'clone', 'af', '--shortcode', 'af2', '--name', 'AF copy']);
+    assert.equal(clone.code, 0, clone.stderr);
+    const list = await plio(['org', 'list']);
+    assert.equal(list.code, 0, list.stderr);
+    const lines = list.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^SHORTCODE\s+NAME\s+SCHEMA\s+DOMAINS\s+VERSION\s+SIZE$/);
+    assert.match(lines.find((l) => l.startsWith('af '))!, /af\s+Avanti Fellows\s+af_renamed\s+af\.example\.org, plio\.in\/avantifellows\s+1\s+\d+/);
+    assert.ok(lines.some((l) => l.startsWith('af2 ')));
+    const json = JSON.parse((await plio(['org', 'list', '--json'])).stdout);
+    assert.deepEqual(json.map((o: { shortcode: string }) => o.shortcode).sort(), ['af', 'af2']);
+  });
+
+  it('lists schemas and their tables as the walkthrough SQL shows them', async () => {
+    const schemas = await plio(['schemas']);
+    assert.ok(schemas.stdout.split('\n').includes('af_renamed'));
+    assert.ok(schemas.stdout.split('\n').includes('public'));
+    const tables = await plio(['schemas', '--tables']);
+    const block = tables.stdout.split(/\n(?=\S)/).find((b) => b.startsWith('af_renamed\n'))!;
+    assert.deepEqual(block.trim().split('\n').slice(1).map((l) => l.trim()), [
+      'event', 'experiment', 'experiment_plio', 'image', 'item', 'model_has_tag', 'plio', 'plio_migration', 'question', 'session', 'session_answer', 'tag', 'video',
+    ]);
+  });
+
+  it('migrates with a per-schema result, and does nothing the second time', async () => {
+    const run = await plio(['migrate']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /0 migrated, 0 failed, 3 up to date/);
+  });
+
+  it('runs the walkthrough in plio shell', async () => {
+    const script = [
+      "const tenant = await Organization.create({ name: 'Shell Org', shortcode: 'shell' })",
+      "await Domain.create({ domain: 'plio.in/shell', tenant, isPrimary: true })",
+      "const rows = (await sql`select schema_name from information_schema.schemata`.execute(db)).rows",
+      "console.log('HAS', rows.some((r) => r.schema_name === tenant.schemaName))",
+    ].join('\n');
+    const run = await plio(['shell'], `${script}\n`);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /HAS true/);
+  });
+
+  it('deletes, with --drop-schema dropping the schema', async () => {
+    const run = await plio(['org', 'delete', 'af2', '--drop-schema']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^deleted organization af2 and dropped schema \w+\n$/);
+  });
+
+  // Only the embedded database has a lock file; PostgreSQL serves many processes.
+  if (TEST_DATABASE === 'embedded') it('refuses to open the embedded database another process holds', async () => {
+    writeFileSync(join(dataDir, 'plio.lock'), String(process.pid));
+    const run = await plio(['org', 'list']);
+    rmSync(join(dataDir, 'plio.lock'));
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, `error: the embedded database in ${dataDir} is in use by process ${process.pid}; stop it first, or set DATABASE_URL to use a PostgreSQL server\n`);
+  });
+});
