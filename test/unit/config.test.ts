@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+describe('configuration from the environment', () => {
+  it('has defaults for everything', () => {
+    const config = loadConfig({});
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.port, 8001);
+    assert.equal(config.host, '127.0.0.1');
+    assert.deepEqual(config.defaultTenant, { name: 'Plio', shortcode: 'plio', domain: 'localhost' });
+    assert.equal(config.sms.driver, 'log');
+    assert.equal(config.corsOrigins, undefined);
+  });
+
+  const bad: [Record<string, string>, string][] = [
+    [{ PORT: '99999' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ SMS_DRIVER: 'pigeon' }, 'SMS_DRIVER'],
+    [{ SMS_DRIVER: 'outbox' }, 'SMS_OUTBOX_FILE'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ SUPERUSER_EMAIL: 'a@b.c' }, 'SUPERUSER_PASSWORD'],
+    [{ DEFAULT_OAUTH2_CLIENT_SECRET: 's' }, 'DEFAULT_OAUTH2_CLIENT_ID'],
+    [{ GOOGLE_TOKENINFO_URL: 'ftp://x' }, 'GOOGLE_TOKENINFO_URL'],
+  ];
+  for (const [env, variable] of bad) {
+    it(`names ${variable} when ${JSON.stringify(env)}`, () => {
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => error instanceof ConfigError && error.variable === variable && !error.message.includes('\n'),
+      );
+    });
+  }
+
+  it('splits CORS_ORIGINS', () => {
+    assert.deepEqual(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins, ['https://a.example', 'https://b.example']);
+  });
+});
