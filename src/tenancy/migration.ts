@@ -59,24 +59,35 @@ export async function appliedMigrations(trx: SqlExecutor, set: MigrationSetName)
 /**
  * Applies `pending` in order in the current (already scoped) transaction, in
  * one round trip: the scripts and the ledger rows go as one multi-statement
- * text, so provisioning a tenant costs one call however many tables it has.
+ * text.
  */
-export async function applyMigrations(
-  trx: SqlExecutor,
-  set: MigrationSetName,
-  pending: readonly Migration[],
-): Promise<void> {
+export async function applyMigrations(trx: SqlExecutor, set: MigrationSetName, pending: readonly Migration[]): Promise<void> {
   if (pending.length === 0) return;
-  const ledgerRows = pending.map((m) => `('${set}', '${m.name.replaceAll("'", "''")}')`).join(', ');
-  const script = [
-    ...pending.map((m) => m.sql),
-    `insert into ${LEDGER_TABLE} (migration_set, name) values ${ledgerRows}`,
-  ].join(';\n');
-  await sql.raw(script).execute(trx);
+  await sql.raw(migrationScript(set, pending)).execute(trx);
 }
 
-/** Creates the ledger and applies every migration of `set` into a brand-new schema. */
-export async function applyAllToNewSchema(trx: SqlExecutor, set: MigrationSetName, all: readonly Migration[]): Promise<void> {
-  await sql.raw(LEDGER_DDL).execute(trx);
-  await applyMigrations(trx, set, all);
+/** The SQL that applies `pending` and records them in the schema's ledger. */
+function migrationScript(set: MigrationSetName, pending: readonly Migration[]): string {
+  const ledgerRows = pending.map((m) => `('${set}', ${literal(m.name)})`).join(', ');
+  return [...pending.map((m) => m.sql), `insert into ${LEDGER_TABLE} (migration_set, name) values ${ledgerRows}`].join(';\n');
+}
+
+/**
+ * The script that creates a tenant schema at the latest version: the schema
+ * (in its own statement, as Citus schema-based sharding needs), the
+ * transaction scoped to it, its ledger, every tenant migration. One round
+ * trip however many tables the tenant set has, which matters most when the
+ * database is a network hop away.
+ */
+export function newSchemaScript(schema: string, tenantMigrations: readonly Migration[]): string {
+  return [
+    `create schema ${quoteIdent(schema)}`,
+    `select set_config('search_path', ${literal(quoteIdent(schema))}, true)`,
+    LEDGER_DDL,
+    migrationScript('tenant', tenantMigrations),
+  ].join(';\n');
+}
+
+function literal(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }

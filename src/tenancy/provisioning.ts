@@ -1,19 +1,13 @@
 import { sql } from 'kysely';
-import { applyAllToNewSchema, scopeTransaction, type Migration, type SqlExecutor } from './migration.ts';
+import { newSchemaScript, type Migration, type SqlExecutor } from './migration.ts';
 import { quoteIdent } from './schema-name.ts';
 
 /**
- * Creates `schema` with every tenant table inside the caller's transaction.
- *
- * The schema is created in its own statement before its tables (Citus
- * schema-based sharding distributes a schema at `CREATE SCHEMA`), then one
- * round trip applies the whole tenant set and fills the schema's ledger.
- * The transaction is left scoped to the new schema.
+ * Creates `schema` with every tenant table inside the caller's transaction,
+ * in one round trip. The transaction is left scoped to the new schema.
  */
 export async function createTenantSchema(trx: SqlExecutor, schema: string, tenantMigrations: readonly Migration[]): Promise<void> {
-  await sql.raw(`create schema ${quoteIdent(schema)}`).execute(trx);
-  await scopeTransaction(trx, schema);
-  await applyAllToNewSchema(trx, 'tenant', tenantMigrations);
+  await sql.raw(newSchemaScript(schema, tenantMigrations)).execute(trx);
 }
 
 export async function dropTenantSchema(trx: SqlExecutor, schema: string): Promise<void> {

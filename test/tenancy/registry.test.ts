@@ -80,13 +80,13 @@ describe('the tenant registry', () => {
   it('answers an unknown organization in every operation', async () => {
     const { organizations, domains } = env.tenancy;
     for (const attempt of [
-      organizations.get('nope'),
-      organizations.delete('nope'),
-      organizations.renameSchema('nope', 'newname'),
-      organizations.clone('nope', { name: 'N', shortcode: 'n2' }),
-      domains.create({ domain: 'nope.example', tenant: 'nope' }),
+      () => organizations.get('nope'),
+      () => organizations.delete('nope'),
+      () => organizations.renameSchema('nope', 'newname'),
+      () => organizations.clone('nope', { name: 'N', shortcode: 'n2' }),
+      () => domains.create({ domain: 'nope.example', tenant: 'nope' }),
     ]) {
-      await refused(attempt, 'ORGANIZATION_NOT_FOUND', /"nope"/);
+      await refused(attempt(), 'ORGANIZATION_NOT_FOUND', /"nope"/);
     }
   });
 
