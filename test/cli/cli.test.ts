@@ -4,6 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { boot } from '../../src/boot.ts';
+import { loadConfig } from '../../src/config.ts';
 import { freshDatabase, TEST_DATABASE } from '../support/database.ts';
 
 interface Run {
@@ -131,6 +134,26 @@ describe('the plio command line', () => {
     const run = await plio(['org', 'delete', 'af2', '--drop-schema']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^deleted organization af2 and dropped schema \w+\n$/);
+  });
+
+  // Another process's change reaches a running server through NOTIFY; the
+  // embedded database has no other process.
+  if (TEST_DATABASE === 'postgres') it('reaches a running server: a domain added from the command line resolves there', async () => {
+    const running = await boot(loadConfig({ DATABASE_URL: env.DATABASE_URL!, LOG_LEVEL: 'silent' }), { log: pino({ level: 'silent' }) });
+    try {
+      const whereIs = async () => {
+        await running.context.directory.settled();
+        return running.context.directory.byDomain('notified.example')?.shortcode;
+      };
+      assert.equal(await whereIs(), undefined);
+      const run = await plio(['org', 'create', '--name', 'Notified', '--shortcode', 'notified', '--domain', 'notified.example']);
+      assert.equal(run.code, 0, run.stderr);
+      const deadline = Date.now() + 5000;
+      while ((await whereIs()) === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(await whereIs(), 'notified');
+    } finally {
+      await running.close();
+    }
   });
 
   // Only the embedded database has a lock file; PostgreSQL serves many processes.
