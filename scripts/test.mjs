@@ -29,7 +29,7 @@ for (const database of databases) {
   console.log(`\n=== ${files.length} test files on ${database} ===`);
   const env = { ...process.env, TEST_DATABASE: database, TEST_POSTGRES_URL: adminUrl, TEST_DB_PREFIX: prefix, LOG_LEVEL: 'silent' };
   delete env.DATABASE_URL;
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', '--test-reporter-destination=.test-summary.tap', ...files], {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', '--test-reporter-destination=.test-summary.tap', ...files], {
     env,
     stdio: 'inherit',
   });
