@@ -118,6 +118,32 @@ describe('the plio command line', () => {
     assert.match(run.stdout, /0 migrated, 0 failed, 3 up to date/);
   });
 
+  it('reports a schema that fails to migrate, exits non-zero, and resumes once it is fixed', async () => {
+    // Make the clone's schema look unmigrated while its tables exist: its
+    // first migration then fails there ("already exists") and nowhere else.
+    const shell = (script: string) => plio(['shell'], script);
+    const broken = await shell(`
+      const org = await Organization.get('af2');
+      await sql\`update public.organization set schema_version = 0 where id = \${org.id}\`.execute(db);
+      await sql.raw(\`delete from "\${org.schemaName}".plio_migration\`).execute(db);
+      console.log(org.schemaName);`);
+    assert.equal(broken.code, 0, broken.stderr);
+    const schema = broken.stdout.trim();
+    const run = await plio(['migrate']);
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, new RegExp(`FAILED  ${schema}: .*already exists`));
+    assert.match(run.stdout, /0 migrated, 1 failed, 2 up to date/);
+    assert.match(run.stderr, new RegExp(`^error: migration failed in ${schema}; fix and rerun to resume\n$`));
+
+    const fixed = await shell(`
+      const org = await Organization.get('af2');
+      await sql.raw(\`insert into "\${org.schemaName}".plio_migration (migration_set, name) values ('tenant', '0001-initial')\`).execute(db);`);
+    assert.equal(fixed.code, 0, fixed.stderr);
+    const rerun = await plio(['migrate', '--schema', schema]);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.match(rerun.stdout, new RegExp(`ok      ${schema}: nothing to apply\n1 migrated, 0 failed, 0 up to date`));
+  });
+
   it('runs the walkthrough in plio shell', async () => {
     const script = [
       "const tenant = await Organization.create({ name: 'Shell Org', shortcode: 'shell' })",

@@ -41,7 +41,7 @@ export function migrateCommand(): Command {
 
 function describe(result: SchemaResult): string {
   if (result.error) return `FAILED  ${result.schema}: ${result.error}`;
-  return `ok      ${result.schema}: ${result.applied.join(', ')}`;
+  return `ok      ${result.schema}: ${result.applied.join(', ') || 'nothing to apply'}`;
 }
 
 /** A progress bar on a terminal; otherwise a line every tenth of the way. */
