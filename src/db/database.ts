@@ -99,18 +99,32 @@ async function openEmbedded(dir: string | undefined): Promise<Database> {
   const lock = dir ? DataDirLock.acquire(dir) : undefined;
   try {
     const pglite = await PGlite.create(dir ? join(dir, 'pgdata') : undefined);
-    return {
-      kind: 'embedded',
-      db: new Kysely<DB>({ dialect: new SerializedPGliteDialect(pglite) }),
-      description: dir ? `embedded database in ${dir}` : 'in-memory embedded database',
-      async listen() {},
-      async close() {
-        if (!pglite.closed) await pglite.close();
-        lock?.release();
-      },
-    };
+    return embedded(pglite, dir ? `embedded database in ${dir}` : 'in-memory embedded database', () => lock?.release());
   } catch (error) {
     lock?.release();
     throw error;
   }
+}
+
+/**
+ * An in-memory embedded database from a PGlite instance or a dump of one
+ * (`dumpDataDir`): tests start from a migrated dump in a fraction of the
+ * time a new database takes.
+ */
+export async function openEmbeddedFrom(source: PGlite | Blob): Promise<Database> {
+  const pglite = source instanceof PGlite ? source : await PGlite.create({ loadDataDir: source });
+  return embedded(pglite, 'in-memory embedded database');
+}
+
+function embedded(pglite: PGlite, description: string, onClose?: () => void): Database {
+  return {
+    kind: 'embedded',
+    db: new Kysely<DB>({ dialect: new SerializedPGliteDialect(pglite) }),
+    description,
+    async listen() {},
+    async close() {
+      if (!pglite.closed) await pglite.close();
+      onClose?.();
+    },
+  };
 }

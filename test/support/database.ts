@@ -1,6 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { openDatabase, type Database } from '../../src/db/database.ts';
+import { openDatabase, openEmbeddedFrom, type Database } from '../../src/db/database.ts';
+import { migrations } from '../../src/migrations/index.ts';
+import { createTenancy } from '../../src/tenancy/tenancy.ts';
 
 /** Which database this run tests against: set by scripts/test.mjs. */
 export const TEST_DATABASE = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'embedded';
@@ -8,16 +13,18 @@ export const TEST_DATABASE = process.env.TEST_DATABASE === 'postgres' ? 'postgre
 const adminUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /**
- * A fresh, empty database for one test file: an in-memory PGlite, or a new
- * PostgreSQL database (dropped again on close; the runner drops leftovers).
+ * A fresh database for one test file, with every migration applied to
+ * public: an in-memory PGlite, or a new PostgreSQL database (dropped again on
+ * close; the runner drops leftovers).
  */
 export async function freshDatabase(options: { poolSize?: number } = {}): Promise<Database & { url?: string }> {
-  if (TEST_DATABASE === 'embedded') return openDatabase({ databaseUrl: undefined, dataDir: '' }, { inMemory: true });
+  if (TEST_DATABASE === 'embedded') return openEmbeddedFrom(await migratedSnapshot());
   const name = `${process.env.TEST_DB_PREFIX ?? 'plio_test'}_${randomBytes(4).toString('hex')}`;
   await admin(`create database "${name}"`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '' }, { poolSize: options.poolSize ?? 8 });
+  await migrate(database);
   return {
     ...database,
     url: url.toString(),
@@ -26,6 +33,39 @@ export async function freshDatabase(options: { poolSize?: number } = {}): Promis
       await admin(`drop database if exists "${name}" with (force)`);
     },
   };
+}
+
+/**
+ * A dump of a migrated embedded database, made once and reused by every test
+ * file: loading it takes a fraction of a second where creating and migrating
+ * a new PGlite takes seconds. Keyed by the migrations, so a changed
+ * migration makes a new one.
+ */
+async function migratedSnapshot(): Promise<Blob> {
+  const key = createHash('sha256')
+    .update(JSON.stringify(migrations))
+    .update(readFileSync(join('node_modules', '@electric-sql', 'pglite', 'package.json')))
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join('node_modules', '.cache', 'plio-test');
+  const path = join(dir, `pglite-${key}.tar`);
+  if (!existsSync(path)) {
+    const pglite = await PGlite.create();
+    const database = await openEmbeddedFrom(pglite);
+    await migrate(database);
+    const dump = await pglite.dumpDataDir('none');
+    await database.close();
+    mkdirSync(dir, { recursive: true });
+    const temporary = `${path}.${process.pid}`;
+    writeFileSync(temporary, Buffer.from(await dump.arrayBuffer()));
+    renameSync(temporary, path); // atomic: a concurrent test file sees all of it or none
+  }
+  return new Blob([readFileSync(path)]);
+}
+
+async function migrate(database: Database): Promise<void> {
+  const report = await createTenancy(database.db, migrations).migrator.run();
+  if (report.failed.length > 0) throw new Error(`migrating the test database failed: ${report.failed[0]!.error}`);
 }
 
 async function admin(statement: string): Promise<void> {
