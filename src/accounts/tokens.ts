@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
+import { errors } from '../errors.ts';
 
 export const ACCESS_TOKEN_SECONDS = 24 * 60 * 60;
 export const REFRESH_TOKEN_SECONDS = 7 * 24 * 60 * 60;
@@ -68,4 +69,72 @@ export async function userIdForAccessToken(db: Kysely<DB>, token: string, now: D
     .where('u.is_active', '=', true)
     .executeTakeFirst();
   return row?.id;
+}
+
+/**
+ * Exchanges a refresh token for a new pair (the `refresh_token` grant). The
+ * old refresh token is spent and its access token revoked in the same
+ * transaction, so a refresh token works exactly once.
+ */
+export async function refreshTokens(
+  db: Kysely<DB>,
+  refreshToken: string,
+  applicationId: number,
+  now: Date = new Date(),
+): Promise<TokenPair> {
+  return db.transaction().execute(async (trx) => {
+    const spent = await trx
+      .updateTable('public.oauth_refresh_token')
+      .set({ revoked_at: now })
+      .where('token_hash', '=', hashToken(refreshToken))
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where((eb) => eb.or([eb('application_id', 'is', null), eb('application_id', '=', applicationId)]))
+      .returning(['user_id', 'access_token_id'])
+      .executeTakeFirst();
+    if (!spent) throw errors.oauthInvalidGrant('Invalid refresh token.');
+    const user = await trx
+      .selectFrom('public.user')
+      .select('id')
+      .where('id', '=', spent.user_id)
+      .where('deleted_at', 'is', null)
+      .where('is_active', '=', true)
+      .executeTakeFirst();
+    if (!user) throw errors.oauthInvalidGrant('Invalid refresh token.');
+    if (spent.access_token_id !== null) {
+      await trx.deleteFrom('public.oauth_access_token').where('id', '=', spent.access_token_id).execute();
+    }
+    return issueTokens(trx, user.id, applicationId, now);
+  });
+}
+
+/**
+ * Revokes an access or refresh token together with its partner (RFC 7009):
+ * signing out ends the whole session. Tokens that are unknown or belong to
+ * another client are ignored, as the RFC asks.
+ */
+export async function revokeToken(db: Kysely<DB>, token: string, applicationId: number, now: Date = new Date()): Promise<void> {
+  const hash = hashToken(token);
+  await db.transaction().execute(async (trx) => {
+    const access = await trx
+      .selectFrom('public.oauth_access_token')
+      .select('id')
+      .where('token_hash', '=', hash)
+      .where((eb) => eb.or([eb('application_id', 'is', null), eb('application_id', '=', applicationId)]))
+      .executeTakeFirst();
+    const refresh = await trx
+      .updateTable('public.oauth_refresh_token')
+      .set({ revoked_at: now })
+      .where('revoked_at', 'is', null)
+      .where((eb) =>
+        eb.and([
+          eb.or([eb('application_id', 'is', null), eb('application_id', '=', applicationId)]),
+          access ? eb('access_token_id', '=', access.id) : eb('token_hash', '=', hash),
+        ]),
+      )
+      .returning('access_token_id')
+      .execute();
+    const accessIds = [access?.id, ...refresh.map((row) => row.access_token_id)].filter((id): id is number => typeof id === 'number');
+    if (accessIds.length > 0) await trx.deleteFrom('public.oauth_access_token').where('id', 'in', accessIds).execute();
+  });
 }

@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { errors } from '../../errors.ts';
+import { signIn } from '../login.ts';
+import { defaultApplicationId } from '../oauth-clients.ts';
+import { requestOtp, verifyOtp } from '../otp.ts';
+import { otpMessage } from '../sms.ts';
+import { userForExternalId, userForMobile } from '../users.ts';
+import type { AccountsDeps } from './deps.ts';
+import { bodyOf, textField } from './input.ts';
+
+const MOBILE_MAX_LENGTH = 20;
+const loose = { additionalProperties: true } as const;
+
+/** The two logins without a client secret: OTP over SMS and third-party SSO by an organization's api_key. */
+export async function loginRoutes(app: FastifyInstance, deps: AccountsDeps): Promise<void> {
+  const { db, config, log } = deps.context;
+  const applicationId = () => defaultApplicationId(db, config.oauthClient?.id);
+
+  app.post(
+    '/api/v1/otp/request/',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Send a one-time password to a mobile number',
+        body: Type.Object({ mobile: Type.Optional(Type.String()) }, loose),
+      },
+    },
+    async (request) => {
+      const mobile = mobileOf(bodyOf(request));
+      const otp = await requestOtp(db, mobile, deps.clock());
+      try {
+        await deps.sms.send(mobile, otpMessage(otp.code));
+      } catch (error) {
+        log.error({ err: error, mobile }, 'sending the OTP failed');
+        throw errors.smsUnavailable();
+      }
+      return { id: otp.id, mobile: otp.mobile, expires_at: otp.expires_at, created_at: otp.created_at, updated_at: otp.updated_at };
+    },
+  );
+
+  app.post(
+    '/api/v1/otp/verify/',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a one-time password for a token pair',
+        body: Type.Object({ mobile: Type.Optional(Type.String()), otp: Type.Optional(Type.String()) }, loose),
+      },
+    },
+    async (request) => {
+      const body = bodyOf(request);
+      const mobile = mobileOf(body);
+      const code = textField(body, 'otp');
+      if (code === undefined) throw errors.badRequest('otp not provided');
+      if (!(await verifyOtp(db, mobile, code.trim(), deps.clock()))) throw errors.otpNotAccepted();
+      const user = await userForMobile(db, mobile);
+      return signIn(db, user.id, await applicationId(), deps.clock);
+    },
+  );
+
+  app.post(
+    '/auth/generate-external-auth-access-token/',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: "Sign in a third-party user by an organization's api_key and the user's unique_id",
+        body: Type.Object({ unique_id: Type.Optional(Type.String()), api_key: Type.Optional(Type.String()) }, loose),
+      },
+    },
+    async (request) => {
+      const body = bodyOf(request);
+      const uniqueId = textField(body, 'unique_id');
+      const apiKey = textField(body, 'api_key');
+      if (apiKey === undefined) throw errors.badRequest('api_key not provided.');
+      if (uniqueId === undefined) throw errors.badRequest('unique_id not provided.');
+      if (uniqueId === '' || uniqueId.length > 255) throw errors.validation({ unique_id: ['Enter 1 to 255 characters.'] });
+      const organization = await db
+        .selectFrom('public.organization')
+        .select('id')
+        .where('api_key', '=', apiKey)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      if (!organization) throw errors.badRequest('Invalid api_key provided.');
+      const user = await userForExternalId(db, uniqueId, organization.id);
+      return signIn(db, user.id, await applicationId(), deps.clock);
+    },
+  );
+}
+
+function mobileOf(body: Record<string, unknown>): string {
+  const mobile = textField(body, 'mobile')?.trim();
+  if (mobile === undefined) throw errors.badRequest('mobile not provided');
+  if (mobile === '' || mobile.length > MOBILE_MAX_LENGTH) {
+    throw errors.validation({ mobile: [`Enter a mobile number of 1 to ${MOBILE_MAX_LENGTH} characters.`] });
+  }
+  return mobile;
+}
