@@ -4,6 +4,7 @@ import pino from 'pino';
 import { boot, type Running } from '../../src/boot.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
+import type { Feature } from '../../src/feature.ts';
 import type { MigrationSets } from '../../src/tenancy/migration.ts';
 import { freshDatabase } from './database.ts';
 
@@ -17,10 +18,13 @@ export interface TestApp extends Running {
  * Boots the whole application on a fresh database, as `npm start` does,
  * with `env` as the environment. Close it in `after()`.
  */
-export async function startApp(env: Record<string, string> = {}, options: { migrationSets?: MigrationSets } = {}): Promise<TestApp> {
+export async function startApp(
+  env: Record<string, string> = {},
+  options: { migrationSets?: MigrationSets; features?: readonly Feature[] } = {},
+): Promise<TestApp> {
   const database = await freshDatabase();
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
-  const running = await boot(config, { database, log: pino({ level: 'silent' }), migrationSets: options.migrationSets });
+  const running = await boot(config, { database, log: pino({ level: 'silent' }), migrationSets: options.migrationSets, features: options.features });
   return {
     ...running,
     database,
