@@ -9,7 +9,8 @@ import { userForExternalId, userForMobile } from '../users.ts';
 import type { AccountsDeps } from './deps.ts';
 import { bodyOf, textField } from './input.ts';
 
-const MOBILE_MAX_LENGTH = 20;
+/** Digits with an optional leading `+` (E.164 and local forms), as an SMS gateway takes them. */
+const MOBILE = /^\+?[0-9]{4,19}$/;
 const loose = { additionalProperties: true } as const;
 
 /** The two logins without a client secret: OTP over SMS and third-party SSO by an organization's api_key. */
@@ -91,8 +92,6 @@ export async function loginRoutes(app: FastifyInstance, deps: AccountsDeps): Pro
 function mobileOf(body: Record<string, unknown>): string {
   const mobile = textField(body, 'mobile')?.trim();
   if (mobile === undefined) throw errors.badRequest('mobile not provided');
-  if (mobile === '' || mobile.length > MOBILE_MAX_LENGTH) {
-    throw errors.validation({ mobile: [`Enter a mobile number of 1 to ${MOBILE_MAX_LENGTH} characters.`] });
-  }
+  if (!MOBILE.test(mobile)) throw errors.validation({ mobile: ['Enter a valid mobile number: digits with an optional leading "+".'] });
   return mobile;
 }
