@@ -13,7 +13,7 @@ import pg from 'pg';
 const args = process.argv.slice(2);
 const dbIndex = args.indexOf('--db');
 const databases = dbIndex >= 0 ? [args[dbIndex + 1]] : ['embedded', 'postgres'];
-const chosen = args.filter((arg, i) => arg.endsWith('.test.ts') && i !== dbIndex + 1);
+const chosen = args.filter((arg, i) => arg.endsWith('.test.ts') && !(dbIndex >= 0 && i === dbIndex + 1));
 const files = chosen.length > 0 ? chosen : findTests('test');
 if (files.length === 0) {
   console.error('no test files found under test/');

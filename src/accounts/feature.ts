@@ -7,6 +7,7 @@ import { installAuthentication } from './current-user.ts';
 import { ensureOAuthClient } from './oauth-clients.ts';
 import { seedRoles } from './roles.ts';
 import type { AccountsDeps } from './routes/deps.ts';
+import { emptyBodyAsObject } from './routes/input.ts';
 import { loginRoutes } from './routes/login-routes.ts';
 import { organizationRoutes } from './routes/organization-routes.ts';
 import { organizationUserRoutes } from './routes/organization-user-routes.ts';
@@ -47,6 +48,7 @@ export function createAccounts(options: AccountsOptions = {}): Feature {
       await app.register(async (scope) => {
         await scope.register(formbody);
         await scope.register(websocket);
+        scope.addHook('preValidation', emptyBodyAsObject);
         for (const routes of [tokenRoutes, loginRoutes, userRoutes, organizationRoutes, organizationUserRoutes, roleRoutes]) {
           await routes(scope, deps);
         }

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { errors } from '../../errors.ts';
 
 /**
@@ -72,4 +73,22 @@ function formDecode(text: string): string {
   } catch {
     return text;
   }
+}
+
+/**
+ * A body schema of optional text fields (forms send text; JSON numbers and
+ * booleans are coerced). Handlers check presence themselves, so a missing
+ * field is answered with the reference's own message ("mobile not
+ * provided"); {@link emptyBodyAsObject} lets a request with no body reach them.
+ */
+export function documentedFields(fields: Record<string, string>) {
+  return Type.Object(
+    Object.fromEntries(Object.entries(fields).map(([name, description]) => [name, Type.Optional(Type.String({ description }))])),
+    { additionalProperties: true },
+  );
+}
+
+/** A `preValidation` hook: no body validates as `{}`, as the reference treats it. */
+export async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
 }

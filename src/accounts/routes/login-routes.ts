@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { errors } from '../../errors.ts';
 import { signIn } from '../login.ts';
 import { defaultApplicationId } from '../oauth-clients.ts';
@@ -7,11 +6,10 @@ import { requestOtp, verifyOtp } from '../otp.ts';
 import { otpMessage } from '../sms.ts';
 import { userForExternalId, userForMobile } from '../users.ts';
 import type { AccountsDeps } from './deps.ts';
-import { bodyOf, textField } from './input.ts';
+import { bodyOf, documentedFields, textField } from './input.ts';
 
 /** Digits with an optional leading `+` (E.164 and local forms), as an SMS gateway takes them. */
 const MOBILE = /^\+?[0-9]{4,19}$/;
-const loose = { additionalProperties: true } as const;
 
 /** The two logins without a client secret: OTP over SMS and third-party SSO by an organization's api_key. */
 export async function loginRoutes(app: FastifyInstance, deps: AccountsDeps): Promise<void> {
@@ -24,7 +22,7 @@ export async function loginRoutes(app: FastifyInstance, deps: AccountsDeps): Pro
       schema: {
         tags: ['auth'],
         summary: 'Send a one-time password to a mobile number',
-        body: Type.Object({ mobile: Type.Optional(Type.String()) }, loose),
+        body: documentedFields({ mobile: 'mobile number, e.g. +919876543210' }),
       },
     },
     async (request) => {
@@ -46,7 +44,7 @@ export async function loginRoutes(app: FastifyInstance, deps: AccountsDeps): Pro
       schema: {
         tags: ['auth'],
         summary: 'Exchange a one-time password for a token pair',
-        body: Type.Object({ mobile: Type.Optional(Type.String()), otp: Type.Optional(Type.String()) }, loose),
+        body: documentedFields({ mobile: 'mobile number the code was sent to', otp: 'the 6-digit code' }),
       },
     },
     async (request) => {
@@ -66,7 +64,7 @@ export async function loginRoutes(app: FastifyInstance, deps: AccountsDeps): Pro
       schema: {
         tags: ['auth'],
         summary: "Sign in a third-party user by an organization's api_key and the user's unique_id",
-        body: Type.Object({ unique_id: Type.Optional(Type.String()), api_key: Type.Optional(Type.String()) }, loose),
+        body: documentedFields({ unique_id: "the user's id in the third-party system", api_key: "the organization's api_key" }),
       },
     },
     async (request) => {

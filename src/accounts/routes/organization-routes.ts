@@ -9,7 +9,7 @@ import { roleInOrganization } from '../memberships.ts';
 import { organizationJson, type OrganizationRow } from '../organization-json.ts';
 import { isAdminRole } from '../permissions.ts';
 import type { AccountsDeps } from './deps.ts';
-import { bodyOf, isPlainObject, pathId, textField } from './input.ts';
+import { bodyOf, documentedFields, isPlainObject, pathId, textField } from './input.ts';
 
 const IdParams = Type.Object({ id: Type.String() });
 const tags = ['organizations'];
@@ -76,10 +76,7 @@ export async function organizationRoutes(app: FastifyInstance, deps: AccountsDep
       schema: {
         tags,
         summary: 'Create an organization and its schema (superusers only)',
-        body: Type.Object(
-          { name: Type.Optional(Type.String()), shortcode: Type.Optional(Type.String()), config: Type.Optional(Type.Unknown()) },
-          { additionalProperties: true },
-        ),
+        body: documentedFields({ name: 'display name', shortcode: 'unique code (the Organization header)' }),
       },
     },
     async (request, reply) => {

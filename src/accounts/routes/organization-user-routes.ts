@@ -7,19 +7,11 @@ import { createMembership, deleteMembership, updateMembership, type MembershipIn
 import { canGrant } from '../permissions.ts';
 import { findRole } from '../roles.ts';
 import type { AccountsDeps } from './deps.ts';
-import { booleanField, bodyOf, idField, pathId } from './input.ts';
+import { booleanField, bodyOf, documentedFields, idField, pathId } from './input.ts';
 
 const IdParams = Type.Object({ id: Type.String() });
 const tags = ['organization-users'];
-const MembershipBody = Type.Object(
-  {
-    user: Type.Optional(Type.Integer()),
-    organization: Type.Optional(Type.Integer()),
-    role: Type.Optional(Type.Integer()),
-    is_owner: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: true },
-);
+const MembershipBody = documentedFields({ user: 'user id', organization: 'organization id', role: 'role id', is_owner: 'true or false' });
 
 /**
  * `/api/v1/organization-users/`: memberships. Superusers manage all of them;

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import { errors } from '../../errors.ts';
 import { verifyGoogleToken } from '../google.ts';
 import { signIn } from '../login.ts';
@@ -8,22 +7,18 @@ import { refreshTokens, revokeToken } from '../tokens.ts';
 import { userJson } from '../user-json.ts';
 import { userForEmail, userForPassword } from '../users.ts';
 import type { AccountsDeps } from './deps.ts';
-import { bodyOf, clientCredentials, textField } from './input.ts';
+import { bodyOf, clientCredentials, documentedFields, textField } from './input.ts';
 
-const loose = { additionalProperties: true } as const;
-const TokenRequest = Type.Object(
-  {
-    grant_type: Type.Optional(Type.String({ description: '`password`, `refresh_token` or `convert_token`' })),
-    client_id: Type.Optional(Type.String()),
-    client_secret: Type.Optional(Type.String()),
-    username: Type.Optional(Type.String({ description: 'email (password grant)' })),
-    password: Type.Optional(Type.String()),
-    refresh_token: Type.Optional(Type.String()),
-    backend: Type.Optional(Type.String({ description: '`google-oauth2` (convert_token grant)' })),
-    token: Type.Optional(Type.String({ description: 'Google access token (convert_token grant)' })),
-  },
-  loose,
-);
+const TokenRequest = documentedFields({
+  grant_type: '`password`, `refresh_token` or `convert_token`',
+  client_id: 'OAuth client id (or HTTP Basic authentication)',
+  client_secret: 'OAuth client secret',
+  username: 'email (password grant)',
+  password: 'password (password grant)',
+  refresh_token: 'refresh token (refresh_token grant)',
+  backend: '`google-oauth2` (convert_token grant)',
+  token: 'Google access token (convert_token grant)',
+});
 
 /**
  * The OAuth 2.0 token endpoint and its neighbours under `/auth/`: password
@@ -97,10 +92,7 @@ export async function tokenRoutes(app: FastifyInstance, deps: AccountsDeps): Pro
       schema: {
         tags: ['auth'],
         summary: 'Revoke an access or refresh token (RFC 7009)',
-        body: Type.Object(
-          { token: Type.Optional(Type.String()), client_id: Type.Optional(Type.String()), client_secret: Type.Optional(Type.String()) },
-          loose,
-        ),
+        body: documentedFields({ token: 'the access or refresh token', client_id: 'OAuth client id', client_secret: 'OAuth client secret' }),
       },
     },
     async (request, reply) => {
