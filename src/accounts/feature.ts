@@ -44,10 +44,11 @@ export function createAccounts(options: AccountsOptions = {}): Feature {
       const events = createUserEvents(context.config.redisUrl, context.log);
       app.addHook('onClose', () => events.close());
       const deps: AccountsDeps = { context, clock, events, sms: createSmsSender(context.config.sms, context.log) };
-      // Form bodies (OAuth clients send them) and sockets only for the account routes.
+      // WebSocket support for the whole app (one upgrade listener per server);
+      // form bodies (OAuth clients send them) only for the account routes.
+      await app.register(websocket);
       await app.register(async (scope) => {
         await scope.register(formbody);
-        await scope.register(websocket);
         scope.addHook('preValidation', emptyBodyAsObject);
         for (const routes of [tokenRoutes, loginRoutes, userRoutes, organizationRoutes, organizationUserRoutes, roleRoutes]) {
           await routes(scope, deps);
