@@ -43,6 +43,8 @@ export function createAccounts(options: AccountsOptions = {}): Feature {
       installAuthentication(app, context.db, clock);
       const events = createUserEvents(context.config.redisUrl, context.log);
       app.addHook('onClose', () => events.close());
+      // Serve only once changes made on other instances are heard.
+      await events.ready();
       const deps: AccountsDeps = { context, clock, events, sms: createSmsSender(context.config.sms, context.log) };
       // WebSocket support for the whole app (one upgrade listener per server);
       // form bodies (OAuth clients send them) only for the account routes.
