@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { errors } from '../errors.ts';
@@ -31,7 +32,7 @@ export async function authenticateClient(db: Kysely<DB>, clientId: unknown, secr
     .select(['id', 'client_secret_hash'])
     .where('client_id', '=', clientId)
     .executeTakeFirst();
-  if (!row || row.client_secret_hash !== hashToken(secret)) throw errors.oauthInvalidClient();
+  if (!row || !timingSafeEqual(Buffer.from(row.client_secret_hash), Buffer.from(hashToken(secret)))) throw errors.oauthInvalidClient();
   return row.id;
 }
 

@@ -2,13 +2,13 @@ import type {} from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { uniqueViolation } from '../../db/db-errors.ts';
-import type { RowUpdate } from '../../db/schema.ts';
+import type { NewRow, RowUpdate } from '../../db/schema.ts';
 import { errors } from '../../errors.ts';
 import { requireUser, type CurrentUser } from '../current-user.ts';
 import { canAccessUser } from '../permissions.ts';
 import { userIdForAccessToken } from '../tokens.ts';
 import { userJson, usersJson } from '../user-json.ts';
-import { createUser, findUser, liveUsers, type UserRow } from '../users.ts';
+import { findUser, liveUsers, type UserRow } from '../users.ts';
 import type { AccountsDeps } from './deps.ts';
 import { bodyOf, isPlainObject, pathId, textField } from './input.ts';
 import { userSocket } from './user-socket.ts';
@@ -36,10 +36,7 @@ export async function userRoutes(app: FastifyInstance, deps: AccountsDeps): Prom
       .where('id', '=', user.id)
       .returningAll()
       .executeTakeFirstOrThrow()
-      .catch((error: unknown) => {
-        if (uniqueViolation(error) === 'user_email_key') throw errors.validation({ email: ['user with this email already exists.'] });
-        throw error;
-      });
+      .catch(userWriteError);
     await deps.events.publish(user.id);
     return saved;
   };
@@ -109,7 +106,12 @@ export async function userRoutes(app: FastifyInstance, deps: AccountsDeps): Prom
     const viewer = requireUser(request);
     if (!viewer.isSuperuser) throw errors.permissionDenied();
     const fields = writableFields(bodyOf(request), viewer);
-    const created = await createUser(db, {}).then((user) => save(user, fields));
+    const created = await db
+      .insertInto('public.user')
+      .values(fields as NewRow<'public.user'>)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch(userWriteError);
     return reply.status(201).send(await userJson(db, created, viewer));
   });
 
@@ -177,6 +179,11 @@ export async function userRoutes(app: FastifyInstance, deps: AccountsDeps): Prom
 }
 
 const NAME_MAX = 150;
+
+function userWriteError(error: unknown): never {
+  if (uniqueViolation(error) === 'user_email_key') throw errors.validation({ email: ['user with this email already exists.'] });
+  throw error;
+}
 
 /** The fields a user may change; `status` only by superusers, `is_superuser` never through the API. */
 function writableFields(body: Record<string, unknown>, viewer: CurrentUser): RowUpdate<'public.user'> {

@@ -83,6 +83,25 @@ describe('users API (users/tests.py UserTestCase, tests/test_users_filters.py)',
       assert.equal(bad.statusCode, 400);
     });
 
+    it('only a superuser creates users; a taken email is a clear 400', async () => {
+      const payload = { email: 'created@example.org', first_name: 'Created' };
+      assert.equal((await app.request({ method: 'POST', url: '/api/v1/users/', headers: user.headers(), payload })).statusCode, 403);
+      const created = await app.request({ method: 'POST', url: '/api/v1/users/', headers: superuser.headers(), payload });
+      assert.equal(created.statusCode, 201);
+      assert.equal(created.json().email, 'created@example.org');
+      assert.deepEqual(created.json().config, {});
+      const again = await app.request({ method: 'POST', url: '/api/v1/users/', headers: superuser.headers(), payload });
+      assert.deepEqual([again.statusCode, again.json()], [400, { email: ['user with this email already exists.'] }]);
+    });
+
+    it('a user deletes (soft) only themselves', async () => {
+      const doomed = await newUser();
+      assert.equal((await app.request({ method: 'DELETE', url: `/api/v1/users/${doomed.id}/`, headers: user.headers() })).statusCode, 403);
+      assert.equal((await app.request({ method: 'DELETE', url: `/api/v1/users/${doomed.id}/`, headers: doomed.headers() })).statusCode, 204);
+      assert.equal((await get(superuser, `/api/v1/users/${doomed.id}/`)).statusCode, 404);
+      assert.equal((await get(doomed, `/api/v1/users/${doomed.id}/`)).statusCode, 401);
+    });
+
     it('answers unauthenticated requests with 401', async () => {
       assert.equal((await app.request({ method: 'GET', url: `/api/v1/users/${user.id}/` })).statusCode, 401);
     });
