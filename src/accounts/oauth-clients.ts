@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import { errors } from '../errors.ts';
 import { hashToken } from './tokens.ts';
 
 /** The name the reference gives its one OAuth application. */
@@ -24,16 +23,15 @@ export async function ensureOAuthClient(db: Kysely<DB>, client: { id: string; se
   return row.id;
 }
 
-/** The application id of a client whose secret matches, or the OAuth `invalid_client` refusal. */
-export async function authenticateClient(db: Kysely<DB>, clientId: unknown, secret: unknown): Promise<number> {
-  if (typeof clientId !== 'string' || typeof secret !== 'string' || clientId === '') throw errors.oauthInvalidClient();
+/** The OAuth client with this id and secret, if both match. */
+export async function findOAuthClient(db: Kysely<DB>, clientId: string, secret: string): Promise<{ id: number } | undefined> {
   const row = await db
     .selectFrom('public.oauth_application')
     .select(['id', 'client_secret_hash'])
     .where('client_id', '=', clientId)
     .executeTakeFirst();
-  if (!row || !timingSafeEqual(Buffer.from(row.client_secret_hash), Buffer.from(hashToken(secret)))) throw errors.oauthInvalidClient();
-  return row.id;
+  const matches = row !== undefined && timingSafeEqual(Buffer.from(row.client_secret_hash), Buffer.from(hashToken(secret)));
+  return matches ? { id: row.id } : undefined;
 }
 
 /** The application logins without a client (OTP, SSO) mint tokens for: the configured default client, if any. */

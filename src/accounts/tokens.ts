@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import { errors } from '../errors.ts';
 
 export const ACCESS_TOKEN_SECONDS = 24 * 60 * 60;
 export const REFRESH_TOKEN_SECONDS = 7 * 24 * 60 * 60;
@@ -32,14 +31,21 @@ export async function issueTokens(
   applicationId: number | null,
   now: Date = new Date(),
 ): Promise<TokenPair> {
-  const access = newToken();
-  const refresh = newToken();
+  return storeTokenPair(db, { userId, applicationId, accessToken: newToken(), refreshToken: newToken() }, now);
+}
+
+/** Stores a token pair minted elsewhere (the OAuth server's grants), hashed, with our lifetimes. */
+export async function storeTokenPair(
+  db: Kysely<DB>,
+  pair: { userId: number; applicationId: number | null; accessToken: string; refreshToken: string },
+  now: Date,
+): Promise<TokenPair> {
   const stored = await db
     .insertInto('public.oauth_access_token')
     .values({
-      token_hash: hashToken(access),
-      user_id: userId,
-      application_id: applicationId,
+      token_hash: hashToken(pair.accessToken),
+      user_id: pair.userId,
+      application_id: pair.applicationId,
       expires_at: new Date(now.getTime() + ACCESS_TOKEN_SECONDS * 1000),
     })
     .returning('id')
@@ -47,14 +53,20 @@ export async function issueTokens(
   await db
     .insertInto('public.oauth_refresh_token')
     .values({
-      token_hash: hashToken(refresh),
-      user_id: userId,
-      application_id: applicationId,
+      token_hash: hashToken(pair.refreshToken),
+      user_id: pair.userId,
+      application_id: pair.applicationId,
       access_token_id: stored.id,
       expires_at: new Date(now.getTime() + REFRESH_TOKEN_SECONDS * 1000),
     })
     .execute();
-  return { access_token: access, token_type: 'Bearer', expires_in: ACCESS_TOKEN_SECONDS, refresh_token: refresh, scope: TOKEN_SCOPE };
+  return {
+    access_token: pair.accessToken,
+    token_type: 'Bearer',
+    expires_in: ACCESS_TOKEN_SECONDS,
+    refresh_token: pair.refreshToken,
+    scope: TOKEN_SCOPE,
+  };
 }
 
 /** The id of the live user an unexpired access token belongs to. */
@@ -71,40 +83,39 @@ export async function userIdForAccessToken(db: Kysely<DB>, token: string, now: D
   return row?.id;
 }
 
+/** A live refresh token: unspent, unexpired, of a live user. */
+export async function findRefreshToken(db: Kysely<DB>, refreshToken: string, now: Date) {
+  return db
+    .selectFrom('public.oauth_refresh_token as t')
+    .innerJoin('public.user as u', 'u.id', 't.user_id')
+    .select(['t.id', 't.user_id', 't.application_id', 't.expires_at'])
+    .where('t.token_hash', '=', hashToken(refreshToken))
+    .where('t.revoked_at', 'is', null)
+    .where('t.expires_at', '>', now)
+    .where('u.deleted_at', 'is', null)
+    .where('u.is_active', '=', true)
+    .executeTakeFirst();
+}
+
 /**
- * Exchanges a refresh token for a new pair (the `refresh_token` grant). The
- * old refresh token is spent and its access token revoked in the same
- * transaction, so a refresh token works exactly once.
+ * Spends a refresh token and revokes its access token. True only for the
+ * one caller that spent it: a refresh token works exactly once, even when
+ * two requests race with it.
  */
-export async function refreshTokens(
-  db: Kysely<DB>,
-  refreshToken: string,
-  applicationId: number,
-  now: Date = new Date(),
-): Promise<TokenPair> {
+export async function spendRefreshToken(db: Kysely<DB>, id: number, now: Date): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const spent = await trx
       .updateTable('public.oauth_refresh_token')
       .set({ revoked_at: now })
-      .where('token_hash', '=', hashToken(refreshToken))
+      .where('id', '=', id)
       .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .where((eb) => eb.or([eb('application_id', 'is', null), eb('application_id', '=', applicationId)]))
-      .returning(['user_id', 'access_token_id'])
+      .returning('access_token_id')
       .executeTakeFirst();
-    if (!spent) throw errors.oauthInvalidGrant('Invalid refresh token.');
-    const user = await trx
-      .selectFrom('public.user')
-      .select('id')
-      .where('id', '=', spent.user_id)
-      .where('deleted_at', 'is', null)
-      .where('is_active', '=', true)
-      .executeTakeFirst();
-    if (!user) throw errors.oauthInvalidGrant('Invalid refresh token.');
+    if (!spent) return false;
     if (spent.access_token_id !== null) {
       await trx.deleteFrom('public.oauth_access_token').where('id', '=', spent.access_token_id).execute();
     }
-    return issueTokens(trx, user.id, applicationId, now);
+    return true;
   });
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createAccounts } from '../../../src/accounts/feature.ts';
+import { hashToken } from '../../../src/accounts/tokens.ts';
 import { startApp, type TestApp } from '../../support/app.ts';
 import { createUser } from '../../support/users.ts';
 import { bearer, CLIENT, CLIENT_ENV, testClock } from './support.ts';
@@ -81,7 +82,8 @@ describe('tokens: password and refresh grants, revocation, bearer authentication
   it('refuses a wrong password, an unknown client and a wrong client secret', async () => {
     const wrongPassword = await token(passwordGrant({ password: 'nope' }));
     assert.equal(wrongPassword.statusCode, 400);
-    assert.deepEqual(wrongPassword.json(), { error: 'invalid_grant', error_description: 'Invalid credentials given.' });
+    assert.equal(wrongPassword.json().error, 'invalid_grant');
+    assert.equal(typeof wrongPassword.json().error_description, 'string');
     const unknownClient = await token(passwordGrant({ client_id: 'who' }));
     assert.equal(unknownClient.statusCode, 401);
     assert.equal(unknownClient.json().error, 'invalid_client');
@@ -105,6 +107,30 @@ describe('tokens: password and refresh grants, revocation, bearer authentication
     assert.notEqual(second.refresh_token, first.refresh_token);
     assert.equal(await whoAmI(first.access_token), undefined);
     assert.equal(typeof (await whoAmI(second.access_token)), 'number');
+  });
+
+  it('refuses a refresh token issued to another client', async () => {
+    const pair = (await token(passwordGrant())).json();
+    const other = await app.context.db
+      .insertInto('public.oauth_application')
+      .values({ name: 'other', client_id: 'other-client', client_secret_hash: hashToken('other-secret') })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    assert.ok(other.id);
+    const stolen = await token({ grant_type: 'refresh_token', refresh_token: pair.refresh_token, client_id: 'other-client', client_secret: 'other-secret' });
+    assert.equal(stolen.statusCode, 400);
+    assert.equal(stolen.json().error, 'invalid_grant');
+  });
+
+  it('refuses an unknown grant type and a missing one', async () => {
+    const unknown = await token({ grant_type: 'magic', client_id: CLIENT.id, client_secret: CLIENT.secret });
+    assert.equal(unknown.statusCode, 400);
+    assert.equal(unknown.json().error, 'unsupported_grant_type');
+    const notOurs = await token({ grant_type: 'client_credentials', client_id: CLIENT.id, client_secret: CLIENT.secret });
+    assert.equal(notOurs.statusCode, 400);
+    assert.equal(notOurs.json().error, 'unauthorized_client');
+    const missing = await token({ client_id: CLIENT.id, client_secret: CLIENT.secret });
+    assert.equal(missing.statusCode, 400);
   });
 
   it('refuses a refresh token used twice', async () => {
