@@ -129,7 +129,7 @@ export const errors = {
   // accounts
   oauthInvalidRequest: (description: string) => new OAuthError(400, 'invalid_request', description),
   oauthInvalidClient: () => new OAuthError(401, 'invalid_client', 'Invalid client credentials.'),
-  oauthInvalidGrant: (description = 'Invalid credentials given.') => new OAuthError(400, 'invalid_grant', description),
+  oauthInvalidGrant: (description: string) => new OAuthError(400, 'invalid_grant', description),
   oauthUnsupportedGrantType: () => new OAuthError(400, 'unsupported_grant_type', 'Use grant_type password, refresh_token or convert_token.'),
   otpNotAccepted: error('OTP_NOT_ACCEPTED', 401, () => 'unauthorized'),
   otpTooManyRequests: error(
