@@ -30,6 +30,25 @@ export class PlioError extends Error {
   }
 }
 
+/**
+ * An OAuth 2.0 token-endpoint refusal (RFC 6749 section 5.2): answered as
+ * `{"error", "error_description"}`, the shape OAuth clients (and the web
+ * client's refresh logic) expect from `/auth/*`.
+ */
+export class OAuthError extends PlioError {
+  constructor(
+    status: number,
+    readonly error: string,
+    description: string,
+  ) {
+    super(`OAUTH_${error.toUpperCase()}`, status, description);
+  }
+
+  override get body(): Record<string, unknown> {
+    return { error: this.error, error_description: this.message };
+  }
+}
+
 const error =
   <A extends unknown[]>(code: string, status: number, message: (...args: A) => string) =>
   (...args: A) =>
@@ -106,4 +125,27 @@ export const errors = {
     (type: string) => `Unsupported media type "${type}" in request.`,
   ),
   tooManyRequests: error('TOO_MANY_REQUESTS', 429, (message: string) => message),
+
+  // accounts
+  oauthInvalidRequest: (description: string) => new OAuthError(400, 'invalid_request', description),
+  oauthInvalidClient: () => new OAuthError(401, 'invalid_client', 'Invalid client credentials.'),
+  oauthInvalidGrant: (description: string) => new OAuthError(400, 'invalid_grant', description),
+  oauthUnsupportedGrantType: () => new OAuthError(400, 'unsupported_grant_type', 'Use grant_type password, refresh_token or convert_token.'),
+  otpNotAccepted: error('OTP_NOT_ACCEPTED', 401, () => 'unauthorized'),
+  otpTooManyRequests: error(
+    'OTP_TOO_MANY_REQUESTS',
+    429,
+    (seconds: number) => `Too many OTP requests for this mobile number. Try again in ${seconds} seconds.`,
+  ),
+  otpTooManyAttempts: error(
+    'OTP_TOO_MANY_ATTEMPTS',
+    429,
+    () => 'Too many incorrect OTP attempts. Request a new OTP.',
+  ),
+  smsUnavailable: error('SMS_UNAVAILABLE', 503, () => 'Could not send the OTP right now; try again later.'),
+  userNotFound: error('USER_NOT_FOUND', 404, () => 'User not found.'),
+  membershipExists: () =>
+    new PlioError('MEMBERSHIP_EXISTS', 400, 'this user is already a member of this organization', {
+      non_field_errors: ['The fields user, organization must make a unique set.'],
+    }),
 } as const;

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { errors } from '../errors.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { userIdForAccessToken } from './tokens.ts';
 
 /** The signed-in user of a request. */
@@ -20,12 +21,12 @@ declare module 'fastify' {
 }
 
 /** Reads the bearer token of every request (after the tenant is resolved). */
-export function installAuthentication(app: FastifyInstance, db: Kysely<DB>): void {
+export function installAuthentication(app: FastifyInstance, db: Kysely<DB>, clock: Clock = systemClock): void {
   app.decorateRequest('user', null);
   app.addHook('onRequest', async (request) => {
     const token = bearerToken(request);
     if (!token) return;
-    const userId = await userIdForAccessToken(db, token);
+    const userId = await userIdForAccessToken(db, token, clock());
     if (userId === undefined) return;
     const row = await db
       .selectFrom('public.user')

@@ -1,10 +1,63 @@
+import formbody from '@fastify/formbody';
+import websocket from '@fastify/websocket';
+import type { AppContext } from '../app-context.ts';
 import type { Feature } from '../feature.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { installAuthentication } from './current-user.ts';
+import { ensureOAuthClient } from './oauth-clients.ts';
+import { seedRoles } from './roles.ts';
+import type { AccountsDeps } from './routes/deps.ts';
+import { emptyBodyAsObject } from './routes/input.ts';
+import { loginRoutes } from './routes/login-routes.ts';
+import { organizationRoutes } from './routes/organization-routes.ts';
+import { organizationUserRoutes } from './routes/organization-user-routes.ts';
+import { roleRoutes } from './routes/role-routes.ts';
+import { tokenRoutes } from './routes/token-routes.ts';
+import { userRoutes } from './routes/user-routes.ts';
+import { createSmsSender } from './sms.ts';
+import { createUserEvents } from './user-events.ts';
+import { ensureSuperuser } from './users.ts';
 
-/** Users, roles, memberships, the three logins and tokens. */
-export const accounts: Feature = {
-  name: 'accounts',
-  async routes(app, context) {
-    installAuthentication(app, context.db);
-  },
-};
+export interface AccountsOptions {
+  /** Where tokens and one-time passwords read the time (tests move it). */
+  clock?: Clock;
+}
+
+/**
+ * Users, roles, memberships, the three logins (password/refresh, OTP, SSO,
+ * Google) and tokens, organizations and their members.
+ */
+export function createAccounts(options: AccountsOptions = {}): Feature {
+  const clock = options.clock ?? systemClock;
+  return {
+    name: 'accounts',
+
+    async onBoot(context: AppContext) {
+      await seedRoles(context.db);
+      const { superuser, oauthClient } = context.config;
+      if (superuser) await ensureSuperuser(context.db, superuser.email, superuser.password);
+      if (oauthClient) await ensureOAuthClient(context.db, oauthClient);
+    },
+
+    async routes(app, context) {
+      installAuthentication(app, context.db, clock);
+      const events = createUserEvents(context.config.redisUrl, context.log);
+      app.addHook('onClose', () => events.close());
+      // Serve only once changes made on other instances are heard.
+      await events.ready();
+      const deps: AccountsDeps = { context, clock, events, sms: createSmsSender(context.config.sms, context.log) };
+      // WebSocket support for the whole app (one upgrade listener per server);
+      // form bodies (OAuth clients send them) only for the account routes.
+      await app.register(websocket);
+      await app.register(async (scope) => {
+        await scope.register(formbody);
+        scope.addHook('preValidation', emptyBodyAsObject);
+        for (const routes of [tokenRoutes, loginRoutes, userRoutes, organizationRoutes, organizationUserRoutes, roleRoutes]) {
+          await routes(scope, deps);
+        }
+      });
+    },
+  };
+}
+
+export const accounts: Feature = createAccounts();

@@ -14,3 +14,48 @@ export async function roleInOrganization(db: Kysely<DB>, userId: number, organiz
     .executeTakeFirst();
   return row?.name as RoleName | undefined;
 }
+
+/** A membership as the API shows it (ids, as the reference's serializer gives them). */
+export interface Membership {
+  id: number;
+  user: number;
+  organization: number;
+  role: number;
+  is_owner: boolean;
+}
+
+export interface MembershipWithRole extends Membership {
+  roleName: RoleName;
+}
+
+function memberships(db: Kysely<DB>) {
+  return db
+    .selectFrom('public.organization_user as m')
+    .innerJoin('public.role as r', 'r.id', 'm.role_id')
+    .select(['m.id', 'm.user_id as user', 'm.organization_id as organization', 'm.role_id as role', 'm.is_owner', 'r.name as roleName'])
+    .orderBy('m.id');
+}
+
+export async function findMembership(db: Kysely<DB>, id: number): Promise<MembershipWithRole | undefined> {
+  return (await memberships(db).where('m.id', '=', id).executeTakeFirst()) as MembershipWithRole | undefined;
+}
+
+/** Memberships of the given organizations (every membership when `organizationIds` is omitted). */
+export async function listMemberships(db: Kysely<DB>, organizationIds?: readonly number[]): Promise<Membership[]> {
+  if (organizationIds?.length === 0) return [];
+  let query = memberships(db);
+  if (organizationIds) query = query.where('m.organization_id', 'in', organizationIds);
+  return (await query.execute()).map(({ roleName: _role, ...membership }) => membership);
+}
+
+/** Organizations where the user is an admin (`super-admin` or `org-admin`). */
+export async function adminOrganizationIds(db: Kysely<DB>, userId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('public.organization_user as m')
+    .innerJoin('public.role as r', 'r.id', 'm.role_id')
+    .select('m.organization_id')
+    .where('m.user_id', '=', userId)
+    .where('r.name', 'in', ['super-admin', 'org-admin'])
+    .execute();
+  return rows.map((row) => row.organization_id);
+}

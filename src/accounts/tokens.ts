@@ -31,14 +31,21 @@ export async function issueTokens(
   applicationId: number | null,
   now: Date = new Date(),
 ): Promise<TokenPair> {
-  const access = newToken();
-  const refresh = newToken();
+  return storeTokenPair(db, { userId, applicationId, accessToken: newToken(), refreshToken: newToken() }, now);
+}
+
+/** Stores a token pair minted elsewhere (the OAuth server's grants), hashed, with our lifetimes. */
+export async function storeTokenPair(
+  db: Kysely<DB>,
+  pair: { userId: number; applicationId: number | null; accessToken: string; refreshToken: string },
+  now: Date,
+): Promise<TokenPair> {
   const stored = await db
     .insertInto('public.oauth_access_token')
     .values({
-      token_hash: hashToken(access),
-      user_id: userId,
-      application_id: applicationId,
+      token_hash: hashToken(pair.accessToken),
+      user_id: pair.userId,
+      application_id: pair.applicationId,
       expires_at: new Date(now.getTime() + ACCESS_TOKEN_SECONDS * 1000),
     })
     .returning('id')
@@ -46,14 +53,20 @@ export async function issueTokens(
   await db
     .insertInto('public.oauth_refresh_token')
     .values({
-      token_hash: hashToken(refresh),
-      user_id: userId,
-      application_id: applicationId,
+      token_hash: hashToken(pair.refreshToken),
+      user_id: pair.userId,
+      application_id: pair.applicationId,
       access_token_id: stored.id,
       expires_at: new Date(now.getTime() + REFRESH_TOKEN_SECONDS * 1000),
     })
     .execute();
-  return { access_token: access, token_type: 'Bearer', expires_in: ACCESS_TOKEN_SECONDS, refresh_token: refresh, scope: TOKEN_SCOPE };
+  return {
+    access_token: pair.accessToken,
+    token_type: 'Bearer',
+    expires_in: ACCESS_TOKEN_SECONDS,
+    refresh_token: pair.refreshToken,
+    scope: TOKEN_SCOPE,
+  };
 }
 
 /** The id of the live user an unexpired access token belongs to. */
@@ -68,4 +81,71 @@ export async function userIdForAccessToken(db: Kysely<DB>, token: string, now: D
     .where('u.is_active', '=', true)
     .executeTakeFirst();
   return row?.id;
+}
+
+/** A live refresh token: unspent, unexpired, of a live user. */
+export async function findRefreshToken(db: Kysely<DB>, refreshToken: string, now: Date) {
+  return db
+    .selectFrom('public.oauth_refresh_token as t')
+    .innerJoin('public.user as u', 'u.id', 't.user_id')
+    .select(['t.id', 't.user_id', 't.application_id', 't.expires_at'])
+    .where('t.token_hash', '=', hashToken(refreshToken))
+    .where('t.revoked_at', 'is', null)
+    .where('t.expires_at', '>', now)
+    .where('u.deleted_at', 'is', null)
+    .where('u.is_active', '=', true)
+    .executeTakeFirst();
+}
+
+/**
+ * Spends a refresh token and revokes its access token. True only for the
+ * one caller that spent it: a refresh token works exactly once, even when
+ * two requests race with it.
+ */
+export async function spendRefreshToken(db: Kysely<DB>, id: number, now: Date): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const spent = await trx
+      .updateTable('public.oauth_refresh_token')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .returning('access_token_id')
+      .executeTakeFirst();
+    if (!spent) return false;
+    if (spent.access_token_id !== null) {
+      await trx.deleteFrom('public.oauth_access_token').where('id', '=', spent.access_token_id).execute();
+    }
+    return true;
+  });
+}
+
+/**
+ * Revokes an access or refresh token together with its partner (RFC 7009):
+ * signing out ends the whole session. Tokens that are unknown or belong to
+ * another client are ignored, as the RFC asks.
+ */
+export async function revokeToken(db: Kysely<DB>, token: string, applicationId: number, now: Date = new Date()): Promise<void> {
+  const hash = hashToken(token);
+  await db.transaction().execute(async (trx) => {
+    const access = await trx
+      .selectFrom('public.oauth_access_token')
+      .select('id')
+      .where('token_hash', '=', hash)
+      .where((eb) => eb.or([eb('application_id', 'is', null), eb('application_id', '=', applicationId)]))
+      .executeTakeFirst();
+    const refresh = await trx
+      .updateTable('public.oauth_refresh_token')
+      .set({ revoked_at: now })
+      .where('revoked_at', 'is', null)
+      .where((eb) =>
+        eb.and([
+          eb.or([eb('application_id', 'is', null), eb('application_id', '=', applicationId)]),
+          access ? eb('access_token_id', '=', access.id) : eb('token_hash', '=', hash),
+        ]),
+      )
+      .returning('access_token_id')
+      .execute();
+    const accessIds = [access?.id, ...refresh.map((row) => row.access_token_id)].filter((id): id is number => typeof id === 'number');
+    if (accessIds.length > 0) await trx.deleteFrom('public.oauth_access_token').where('id', 'in', accessIds).execute();
+  });
 }

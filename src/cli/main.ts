@@ -7,6 +7,7 @@ import { orgCommand } from './commands/org.ts';
 import { schemasCommand } from './commands/schemas.ts';
 import { serveCommand } from './commands/serve.ts';
 import { shellCommand } from './commands/shell.ts';
+import { userCommand } from './commands/user.ts';
 
 const program = new Command('plio')
   .description('Plio backend: server and operator commands')
@@ -19,6 +20,7 @@ program.addCommand(orgCommand());
 program.addCommand(domainCommand());
 program.addCommand(schemasCommand());
 program.addCommand(shellCommand());
+program.addCommand(userCommand());
 
 try {
   await program.parseAsync(process.argv);
