@@ -106,4 +106,7 @@ export const errors = {
     (type: string) => `Unsupported media type "${type}" in request.`,
   ),
   tooManyRequests: error('TOO_MANY_REQUESTS', 429, (message: string) => message),
+
+  // analytics
+  reportOfDraftPlio: error('REPORT_OF_DRAFT_PLIO', 404, () => 'Data dumps are not available for draft plios'),
 } as const;
