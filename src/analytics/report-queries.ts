@@ -140,34 +140,35 @@ export function userLevelMetricRows({ query, plioId, unmasked }: ReportScope) {
             .where('i.deleted_at', 'is', null)
             .where('q.deleted_at', 'is', null),
         )
-        .with('graded', (db) =>
-          db
-            .selectFrom('s')
-            .innerJoin('session_answer as a', 'a.session_id', 's.id')
-            .innerJoin('question_item as q', 'q.item_id', 'a.item_id')
-            .where('a.deleted_at', 'is', null)
-            .select([
-              's.id as session_id',
-              sql<number>`count(distinct a.item_id) filter (where ${isAnswered('a.answer')})::int`.as('attempted'),
-              sql<number>`count(distinct a.item_id) filter (where ${isCorrect('a.answer', 'q.type', 'q.correct_answer')})::int`.as(
-                'correct',
-              ),
-            ])
-            .groupBy('s.id'),
-        )
         .with('learner', (db) =>
           db
             .selectFrom('s')
             .innerJoin('public.user as u', 'u.id', 's.user_id')
-            .leftJoin('graded as g', 'g.session_id', 's.id')
+            // One index lookup per learner: a plan that holds whatever the table statistics say.
+            .innerJoinLateral(
+              (eb) =>
+                eb
+                  .selectFrom('session_answer as a')
+                  .innerJoin('question_item as q', 'q.item_id', 'a.item_id')
+                  .whereRef('a.session_id', '=', 's.id')
+                  .where('a.deleted_at', 'is', null)
+                  .select([
+                    sql<number>`count(distinct a.item_id) filter (where ${isAnswered('a.answer')})::int`.as('attempted'),
+                    sql<number>`count(distinct a.item_id) filter (where ${isCorrect('a.answer', 'q.type', 'q.correct_answer')})::int`.as(
+                      'correct',
+                    ),
+                  ])
+                  .as('g'),
+              (join) => join.onTrue(),
+            )
             .select([
               userIdentifier(unmasked).as('user_identifier'),
               's.user_id',
               loggedInViaSso.as('has_user_logged_in_via_sso'),
-              sql<number>`coalesce(g.attempted, 0)`.as('num_questions_attempted'),
-              sql<number>`coalesce(g.correct, 0)`.as('num_questions_answered_correctly'),
+              'g.attempted as num_questions_attempted',
+              'g.correct as num_questions_answered_correctly',
               trueOrFalse(
-                sql<boolean>`coalesce(g.attempted, 0) = (select count(distinct item_id) from question_item) and exists (select from question_item)`,
+                sql<boolean>`g.attempted = (select count(distinct item_id) from question_item) and exists (select from question_item)`,
               ).as('are_all_questions_attempted'),
             ]),
         )
