@@ -49,10 +49,15 @@ export function sessionRows({ query, plioId, unmasked }: ReportScope) {
   );
 }
 
-/** Every live answer of every live session, graded, with the question it answers. */
+/**
+ * Every live answer of every live session, graded, with the question it
+ * answers; session by session, so the plan walks the plio's sessions rather
+ * than every answer of the workspace.
+ */
 export function responseRows({ query, plioId, unmasked }: ReportScope) {
+  type Key = readonly [sessionId: number, answerId: number];
   return keyset(
-    (after: number | undefined) => {
+    (after: Key | undefined) => {
       const rows = query
         .selectFrom('session_answer as a')
         .innerJoin('session as s', 's.id', 'a.session_id')
@@ -76,17 +81,19 @@ export function responseRows({ query, plioId, unmasked }: ReportScope) {
         .where('a.deleted_at', 'is', null)
         .where('i.deleted_at', 'is', null)
         .where('q.deleted_at', 'is', null)
+        .orderBy('s.id')
         .orderBy('a.id');
-      return after === undefined ? rows : rows.where('a.id', '>', after);
+      return after === undefined ? rows : rows.where(sql<boolean>`(s.id, a.id) > (${after[0]}, ${after[1]})`);
     },
-    (row) => row.answer_id,
+    (row): Key => [row.session_id, row.answer_id],
   );
 }
 
-/** Every live event of every live session. */
+/** Every live event of every live session, session by session. */
 export function eventRows({ query, plioId, unmasked }: ReportScope) {
+  type Key = readonly [sessionId: number, eventId: number];
   return keyset(
-    (after: number | undefined) => {
+    (after: Key | undefined) => {
       const rows = query
         .selectFrom('event as e')
         .innerJoin('session as s', 's.id', 'e.session_id')
@@ -104,10 +111,11 @@ export function eventRows({ query, plioId, unmasked }: ReportScope) {
         .where('s.plio_id', '=', plioId)
         .where('s.deleted_at', 'is', null)
         .where('e.deleted_at', 'is', null)
+        .orderBy('s.id')
         .orderBy('e.id');
-      return after === undefined ? rows : rows.where('e.id', '>', after);
+      return after === undefined ? rows : rows.where(sql<boolean>`(s.id, e.id) > (${after[0]}, ${after[1]})`);
     },
-    (row) => row.event_id,
+    (row): Key => [row.session_id, row.event_id],
   );
 }
 
