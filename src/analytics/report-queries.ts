@@ -58,17 +58,16 @@ export function responseRows({ query, plioId, unmasked }: ReportScope) {
   type Key = readonly [sessionId: number, answerId: number];
   return keyset(
     (after: Key | undefined) => {
-      const rows = query
-        .selectFrom('session_answer as a')
-        .innerJoin('session as s', 's.id', 'a.session_id')
-        .innerJoin('public.user as u', 'u.id', 's.user_id')
+      const rows = withLearnerSessions({ query, plioId, unmasked })
+        .selectFrom('learner_session as s')
+        .innerJoin('session_answer as a', 'a.session_id', 's.id')
         .innerJoin('item as i', 'i.id', 'a.item_id')
         .innerJoin('question as q', 'q.item_id', 'i.id')
         .select([
           'a.id as answer_id',
           's.id as session_id',
-          userIdentifier(unmasked).as('user_identifier'),
-          loggedInViaSso.as('has_user_logged_in_via_sso'),
+          's.user_identifier',
+          's.has_user_logged_in_via_sso',
           'a.item_id',
           'q.type as question_type',
           'q.correct_answer',
@@ -76,8 +75,6 @@ export function responseRows({ query, plioId, unmasked }: ReportScope) {
           timestampText('a.created_at').as('answered_at'),
           'a.answer',
         ])
-        .where('s.plio_id', '=', plioId)
-        .where('s.deleted_at', 'is', null)
         .where('a.deleted_at', 'is', null)
         .where('i.deleted_at', 'is', null)
         .where('q.deleted_at', 'is', null)
@@ -94,22 +91,19 @@ export function eventRows({ query, plioId, unmasked }: ReportScope) {
   type Key = readonly [sessionId: number, eventId: number];
   return keyset(
     (after: Key | undefined) => {
-      const rows = query
-        .selectFrom('event as e')
-        .innerJoin('session as s', 's.id', 'e.session_id')
-        .innerJoin('public.user as u', 'u.id', 's.user_id')
+      const rows = withLearnerSessions({ query, plioId, unmasked })
+        .selectFrom('learner_session as s')
+        .innerJoin('event as e', 'e.session_id', 's.id')
         .select([
           'e.id as event_id',
           's.id as session_id',
-          userIdentifier(unmasked).as('user_identifier'),
-          loggedInViaSso.as('has_user_logged_in_via_sso'),
+          's.user_identifier',
+          's.has_user_logged_in_via_sso',
           'e.type as event_type',
           'e.player_time as event_player_time',
           sql<string | null>`e.details::text`.as('event_details'),
           timestampText('e.created_at').as('event_global_time'),
         ])
-        .where('s.plio_id', '=', plioId)
-        .where('s.deleted_at', 'is', null)
         .where('e.deleted_at', 'is', null)
         .orderBy('s.id')
         .orderBy('e.id');
@@ -217,6 +211,24 @@ export async function videoUrl(query: QueryCreator<DB>, videoId: number | null):
   if (videoId === null) return '';
   const video = await query.selectFrom('video').select('url').where('id', '=', videoId).where('deleted_at', 'is', null).executeTakeFirst();
   return video?.url ?? '';
+}
+
+/**
+ * The plio's live sessions with their learner's identity, as `learner_session`,
+ * worked out once per session (materialized) rather than once per answer or
+ * event row.
+ */
+function withLearnerSessions({ query, plioId, unmasked }: ReportScope) {
+  return query.with(
+    (cte) => cte('learner_session').materialized(),
+    (db) =>
+      db
+        .selectFrom('session as s')
+        .innerJoin('public.user as u', 'u.id', 's.user_id')
+        .select(['s.id', userIdentifier(unmasked).as('user_identifier'), loggedInViaSso.as('has_user_logged_in_via_sso')])
+        .where('s.plio_id', '=', plioId)
+        .where('s.deleted_at', 'is', null),
+  );
 }
 
 function keyset<Row, Key>(rowsAfter: KeysetQuery<Row, Key>['rowsAfter'], keyOf: (row: Row) => Key): KeysetQuery<Row, Key> {
