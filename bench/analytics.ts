@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { get } from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
@@ -63,6 +64,7 @@ try {
   const large = await seedPlio(creator.id, LEARNERS, 'large');
   await sql`vacuum analyze`.execute(db);
   console.log(`seeded in ${seconds(performance.now() - seedStarted)} s`);
+  console.log(`${cpus().length} cores (${cpus()[0]?.model}), Node ${process.version}, load average before: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
   await running.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = running.app.server.address() as AddressInfo;
@@ -84,6 +86,7 @@ try {
       ].join('\n'),
     );
   }
+  console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
   await running.close();
   await admin(`drop database if exists "${name}" with (force)`);
