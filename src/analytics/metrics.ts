@@ -35,7 +35,7 @@ export async function plioMetrics(query: QueryCreator<DB>, plio: Pick<Row<'plio'
 }
 
 /** The one query behind `plioMetrics`. */
-export function metricsQuery(query: QueryCreator<DB>, plio: Pick<Row<'plio'>, 'id' | 'video_id'>) {
+function metricsQuery(query: QueryCreator<DB>, plio: Pick<Row<'plio'>, 'id' | 'video_id'>) {
   return query
     .with('latest', (db) =>
       db

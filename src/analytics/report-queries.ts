@@ -146,7 +146,8 @@ export function userLevelMetricRows({ query, plioId, unmasked }: ReportScope) {
           db
             .selectFrom('s')
             .innerJoin('public.user as u', 'u.id', 's.user_id')
-            // One index lookup per learner: a plan that holds whatever the table statistics say.
+            // One index lookup per learner: a plan that holds whatever the table
+            // statistics say. One answer row per item, as in the metrics.
             .innerJoinLateral(
               (eb) =>
                 eb
@@ -155,8 +156,8 @@ export function userLevelMetricRows({ query, plioId, unmasked }: ReportScope) {
                   .whereRef('a.session_id', '=', 's.id')
                   .where('a.deleted_at', 'is', null)
                   .select([
-                    sql<number>`count(distinct a.item_id) filter (where ${isAnswered('a.answer')})::int`.as('attempted'),
-                    sql<number>`count(distinct a.item_id) filter (where ${isCorrect('a.answer', 'q.type', 'q.correct_answer')})::int`.as(
+                    sql<number>`count(*) filter (where ${isAnswered('a.answer')})::int`.as('attempted'),
+                    sql<number>`count(*) filter (where ${isCorrect('a.answer', 'q.type', 'q.correct_answer')})::int`.as(
                       'correct',
                     ),
                   ])
