@@ -15,5 +15,10 @@ export function isAnswered(answer: string): RawBuilder<boolean> {
  * a subjective question has none, so any answer to it is correct.
  */
 export function isCorrect(answer: string, questionType: string, correctAnswer: string): RawBuilder<boolean> {
-  return sql<boolean>`(${isAnswered(answer)} and (${sql.ref(questionType)} = 'subjective' or ${sql.ref(answer)} = ${sql.ref(correctAnswer)}))`;
+  return sql<boolean>`(${isAnswered(answer)} and ${matchesCorrectAnswer(answer, questionType, correctAnswer)})`;
+}
+
+/** `isCorrect` for an answer already known to be given. */
+export function matchesCorrectAnswer(answer: string, questionType: string, correctAnswer: string): RawBuilder<boolean> {
+  return sql<boolean>`(${sql.ref(questionType)} = 'subjective' or ${sql.ref(answer)} = ${sql.ref(correctAnswer)})`;
 }

@@ -1,6 +1,6 @@
 import { sql, type QueryCreator } from 'kysely';
 import type { DB, Row } from '../db/schema.ts';
-import { isAnswered, isCorrect } from './answer-grading.ts';
+import { isAnswered, matchesCorrectAnswer } from './answer-grading.ts';
 
 /** What the dashboard shows for a plio, with the reference's names. */
 export interface PlioMetrics {
@@ -93,7 +93,7 @@ function metricsQuery(query: QueryCreator<DB>, plio: Pick<Row<'plio'>, 'id' | 'v
         .groupBy('l.id')
         .select([
           sql<number>`count(*)::int`.as('answered'),
-          sql<number>`count(*) filter (where ${isCorrect('a.answer', 'q.type', 'q.correct_answer')})::int`.as('correct'),
+          sql<number>`count(*) filter (where ${matchesCorrectAnswer('a.answer', 'q.type', 'q.correct_answer')})::int`.as('correct'),
         ]),
     )
     .with('answers', (db) =>
