@@ -148,4 +148,7 @@ export const errors = {
     new PlioError('MEMBERSHIP_EXISTS', 400, 'this user is already a member of this organization', {
       non_field_errors: ['The fields user, organization must make a unique set.'],
     }),
+
+  // analytics
+  reportOfDraftPlio: error('REPORT_OF_DRAFT_PLIO', 404, () => 'Data dumps are not available for draft plios'),
 } as const;

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import type { Config } from '../config.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { SerializedPGliteDialect } from './pglite-driver.ts';
@@ -74,7 +75,7 @@ function openPostgres(url: string, poolSize = 4): Database {
   safe.password = '';
   return {
     kind: 'postgres',
-    db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
+    db: new Kysely<DB>({ dialect: new PostgresDialect({ pool, cursor: cursorWith(types) }) }),
     description: `PostgreSQL at ${safe.host}${safe.pathname}`,
     async listen(channel, onMessage) {
       const client = new pg.Client({ connectionString: url });
@@ -92,6 +93,19 @@ function openPostgres(url: string, poolSize = 4): Database {
       await Promise.all(listeners.map((client) => client.end().catch(() => undefined)));
       await pool.end();
     },
+  };
+}
+
+/**
+ * The cursor Kysely's `.stream()` reads through. Kysely creates it without a
+ * config, so the pool's type parsers would not apply to streamed rows
+ * (bigints would come back as strings): bind them here.
+ */
+function cursorWith(types: Cursor.CursorQueryConfig['types']) {
+  return class TypedCursor<Row> extends Cursor<Row> {
+    constructor(text: string, values?: unknown[]) {
+      super(text, values, { types });
+    }
   };
 }
 
