@@ -138,17 +138,26 @@ export class Organizations {
 
   /** Live organizations with their domains and schema sizes, by shortcode. */
   async list(): Promise<OrganizationListing[]> {
-    const rows = await this.live()
+    // Sizes in one grouped pass over the catalog: a subquery per organization
+    // would scan pg_class once per tenant.
+    const sizes = sql<{ schema_name: string; size_bytes: number }>`(
+        select n.nspname as schema_name, sum(pg_total_relation_size(c.oid))::bigint as size_bytes
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind = 'r' and n.nspname in (select schema_name from public.organization where deleted_at is null)
+        group by n.nspname)`;
+    const rows = await this.db
+      .selectFrom('public.organization')
+      .leftJoin(sizes.as('s'), 's.schema_name', 'public.organization.schema_name')
+      .selectAll('public.organization')
       .select((eb) => [
         eb
           .selectFrom('public.domain')
           .select(sql<string[]>`coalesce(array_agg(domain order by is_primary desc, domain), '{}')`.as('domains'))
           .whereRef('public.domain.tenant_id', '=', 'public.organization.id')
           .as('domains'),
-        sql<number | null>`(select sum(pg_total_relation_size(c.oid))::bigint from pg_class c
-          join pg_namespace n on n.oid = c.relnamespace
-          where n.nspname = public.organization.schema_name and c.relkind = 'r')`.as('size_bytes'),
+        's.size_bytes',
       ])
+      .where('public.organization.deleted_at', 'is', null)
       .orderBy('shortcode')
       .execute();
     return rows.map((row) => ({
