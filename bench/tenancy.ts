@@ -66,6 +66,15 @@ try {
   }
   console.log(`command (process start included): median ${ms(median(cli))}`);
 
+  console.log(`\n## plio org list (${tenants + 1} organizations, with domains and schema sizes)`);
+  const listRuns: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await tenancy.organizations.list();
+    listRuns.push(performance.now() - started);
+  }
+  console.log(`in process: median ${ms(median(listRuns))}`);
+
   console.log(`\n## one additive tenant migration over ${tenants + 1} schemas`);
   // Each round appends one more migration, so each applies exactly one step.
   const added: { name: string; sql: string }[] = [];
