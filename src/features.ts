@@ -1,5 +1,7 @@
 import { accounts } from './accounts/feature.ts';
+import { content } from './content/feature.ts';
 import type { Feature } from './feature.ts';
+import { learning } from './learning/feature.ts';
 
 /** The product features, in the order they boot and mount. */
-export const features: readonly Feature[] = Object.freeze([accounts]);
+export const features: readonly Feature[] = Object.freeze([accounts, content, learning]);
