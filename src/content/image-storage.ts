@@ -15,7 +15,7 @@ export interface ImageStorage {
   read(key: string): Promise<{ data: Buffer; contentType: string } | undefined>;
 }
 
-const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
+const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
 
 class LocalImageStorage implements ImageStorage {
   readonly #root: string;
@@ -67,11 +67,11 @@ export function createImageStorage(config: Pick<Config, 's3' | 'mediaRoot'>): Im
 }
 
 /** The image type of a file from its first bytes (never trust the client's name or type). */
-export function sniffImage(data: Buffer): { extension: string; contentType: string } | undefined {
+export function sniffImage(data: Buffer): { extensions: [string, ...string[]]; contentType: string } | undefined {
   const starts = (bytes: number[], offset = 0) => bytes.every((byte, i) => data[offset + i] === byte);
-  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return { extension: '.png', contentType: 'image/png' };
-  if (starts([0xff, 0xd8, 0xff])) return { extension: '.jpg', contentType: 'image/jpeg' };
-  if (starts([0x47, 0x49, 0x46, 0x38])) return { extension: '.gif', contentType: 'image/gif' };
-  if (starts([0x52, 0x49, 0x46, 0x46]) && starts([0x57, 0x45, 0x42, 0x50], 8)) return { extension: '.webp', contentType: 'image/webp' };
+  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return { extensions: ['.png'], contentType: 'image/png' };
+  if (starts([0xff, 0xd8, 0xff])) return { extensions: ['.jpg', '.jpeg'], contentType: 'image/jpeg' };
+  if (starts([0x47, 0x49, 0x46, 0x38])) return { extensions: ['.gif'], contentType: 'image/gif' };
+  if (starts([0x52, 0x49, 0x46, 0x46]) && starts([0x57, 0x45, 0x42, 0x50], 8)) return { extensions: ['.webp'], contentType: 'image/webp' };
   return undefined;
 }

@@ -23,15 +23,19 @@ function randomName(extension: string): string {
 }
 
 /** The uploaded file and the `alt_text` field of a multipart request. */
-async function readUpload(request: FastifyRequest): Promise<{ data: Buffer | undefined; altText: string | undefined }> {
+async function readUpload(request: FastifyRequest): Promise<{ data: Buffer | undefined; filename: string; altText: string | undefined }> {
   if (!request.isMultipart()) throw errors.unsupportedMediaType(String(request.headers['content-type'] ?? ''));
   let data: Buffer | undefined;
+  let filename = '';
   let altText: string | undefined;
   try {
     for await (const part of request.parts()) {
       if (part.type === 'file') {
         const buffer = await part.toBuffer();
-        if (part.fieldname === 'url') data = buffer;
+        if (part.fieldname === 'url') {
+          data = buffer;
+          filename = part.filename;
+        }
       } else if (part.fieldname === 'alt_text' && typeof part.value === 'string') {
         altText = part.value;
       }
@@ -42,7 +46,7 @@ async function readUpload(request: FastifyRequest): Promise<{ data: Buffer | und
     if (code?.startsWith('FST_')) throw errors.badRequest((error as Error).message);
     throw error;
   }
-  return { data, altText };
+  return { data, filename, altText };
 }
 
 export async function imageRoutes(root: FastifyInstance, deps: ContentDeps): Promise<void> {
@@ -69,7 +73,7 @@ export async function imageRoutes(root: FastifyInstance, deps: ContentDeps): Pro
 
   app.post('/api/v1/images/', { schema: { tags, consumes: ['multipart/form-data'] } }, async (request, reply) => {
     requireUser(request);
-    const { data, altText } = await readUpload(request);
+    const { data, filename, altText } = await readUpload(request);
     if (!data || data.length === 0) throw errors.imageRequired();
     const kind = sniffImage(data);
     if (!kind) throw errors.invalidImage();
@@ -78,7 +82,7 @@ export async function imageRoutes(root: FastifyInstance, deps: ContentDeps): Pro
     }
     const url = await storage.save({
       schema: request.scope.schema,
-      name: randomName(kind.extension),
+      name: randomName(kind.extensions.find((extension) => filename.toLowerCase().endsWith(extension)) ?? kind.extensions[0]),
       data,
       contentType: kind.contentType,
       origin: `${request.protocol}://${request.host}`,

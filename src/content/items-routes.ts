@@ -102,7 +102,7 @@ export async function itemRoutes(root: FastifyInstance, deps: ContentDeps): Prom
   app.delete(
     '/api/v1/items/bulk_delete/',
     { schema: { tags, body: Type.Optional(Type.Object({ id: Type.Optional(AnyJson) })) } },
-    async (request) => {
+    async (request, reply) => {
       const ids = request.body?.id;
       if (ids === undefined) throw errors.itemIdsNotProvided();
       if (!Array.isArray(ids)) throw errors.itemIdsNotAList();
@@ -136,7 +136,8 @@ export async function itemRoutes(root: FastifyInstance, deps: ContentDeps): Prom
         request.scope.schema,
         found.map((row) => row.uuid),
       );
-      return 'deletion successful';
+      // The reference answers a bare JSON string.
+      return reply.type('application/json').send(JSON.stringify('deletion successful'));
     },
   );
 }
