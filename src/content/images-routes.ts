@@ -113,6 +113,18 @@ export async function imageRoutes(root: FastifyInstance, deps: ContentDeps): Pro
   app.put('/api/v1/images/:id/', { schema: { tags, params: IdParams, body: UpdateImage } }, update);
   app.patch('/api/v1/images/:id/', { schema: { tags, params: IdParams, body: UpdateImage } }, update);
 
+  // A copy of the row; the file is shared (images are never hard-deleted).
+  app.post('/api/v1/images/:id/duplicate/', { schema: { tags, params: IdParams } }, async (request) => {
+    const image = await find(request, request.params.id);
+    const now = new Date();
+    const copy = await request.scope.query
+      .insertInto('image')
+      .values({ url: image.url, alt_text: image.alt_text, created_at: now, updated_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return imageJson(copy);
+  });
+
   app.delete('/api/v1/images/:id/', { schema: { tags, params: IdParams } }, async (request, reply) => {
     const image = await find(request, request.params.id);
     await softDeleteRows(request.scope.query, 'image', [image.id]);

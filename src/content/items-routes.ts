@@ -92,6 +92,29 @@ export async function itemRoutes(root: FastifyInstance, deps: ContentDeps): Prom
   app.put('/api/v1/items/:id/', { schema: { tags, params: IdParams, body: CreateItem } }, update);
   app.patch('/api/v1/items/:id/', { schema: { tags, params: IdParams, body: Type.Optional(UpdateItem) } }, update);
 
+  app.post(
+    '/api/v1/items/:id/duplicate/',
+    { schema: { tags, params: IdParams, body: Type.Optional(Type.Object({ plioId: Type.Optional(AnyJson) })) } },
+    async (request) => {
+      const { item } = await findItemForUser(request, db, parseId(request.params.id));
+      const plioId = request.body?.plioId;
+      if (!plioId) throw errors.notFoundWith('Plio id not passed in the payload.');
+      const target = Number.isSafeInteger(plioId)
+        ? await request.scope.query.selectFrom('plio').selectAll().where('id', '=', plioId as number).where('deleted_at', 'is', null).executeTakeFirst()
+        : undefined;
+      if (!target) throw errors.notFoundWith('Specified plio not found');
+      await plioForWrite(request, db, target.id);
+      const now = new Date();
+      const { id } = await request.scope.query
+        .insertInto('item')
+        .values({ plio_id: target.id, type: item.type, time: item.time, meta: toJsonColumn(item.meta), created_at: now, updated_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await invalidatePlios(deps.cache, request.scope.schema, [target.uuid]);
+      return itemJson(request.scope.query, id);
+    },
+  );
+
   app.delete('/api/v1/items/:id/', { schema: { tags, params: IdParams } }, async (request, reply) => {
     const { item, plio } = await findItemForUser(request, db, parseId(request.params.id));
     await request.scope.transaction((query) => softDeleteItems(query, [item.id]));

@@ -158,7 +158,7 @@ export async function sessionRoutes(root: FastifyInstance, deps: ContentDeps): P
       .executeTakeFirstOrThrow();
     return (await sessionsJson(request, deps, [updated]))[0];
   };
-  app.put('/api/v1/sessions/:id/', { schema: { tags, params: IdParams, body: CreateSession } }, update);
+  app.put('/api/v1/sessions/:id/', { schema: { tags, params: IdParams, body: Type.Optional(UpdateSession) } }, update);
   app.patch('/api/v1/sessions/:id/', { schema: { tags, params: IdParams, body: Type.Optional(UpdateSession) } }, update);
 
   app.delete('/api/v1/sessions/:id/', { schema: { tags, params: IdParams } }, async (request, reply) => {

@@ -244,4 +244,62 @@ describe('items, questions, images, videos, tags and experiments', () => {
     assert.equal((await creator.delete(`/api/v1/experiments/${experiment.id}/`)).statusCode, 204);
     assert.equal((await creator.get('/api/v1/experiment-plios/')).json().length, 0);
   });
+
+  it('duplicates items, questions and images into a plio or item the user may edit', async () => {
+    const plio = await buildPlio(creator, { questions: [{ time: 4, text: 'Original' }] });
+    const target = await buildPlio(creator);
+    const [source] = plio.items;
+    const image = (await upload(owner, { alt_text: 'Pic' }, { name: 'p.jpg', data: JPEG })).json();
+    await creator.patch(`/api/v1/questions/${source!.questionId}/`, { image: image.id });
+
+    const noPlio = await creator.post(`/api/v1/items/${source!.id}/duplicate/`, {});
+    assert.equal(noPlio.statusCode, 404);
+    assert.deepEqual(noPlio.json(), { detail: 'Plio id not passed in the payload.' });
+    assert.deepEqual((await creator.post(`/api/v1/items/${source!.id}/duplicate/`, { plioId: 99999999 })).json(), { detail: 'Specified plio not found' });
+    const item = await creator.post(`/api/v1/items/${source!.id}/duplicate/`, { plioId: target.id });
+    assert.equal(item.statusCode, 200);
+    assert.equal(item.json().plio, target.id);
+    assert.equal(item.json().time, 4);
+
+    const noItem = await creator.post(`/api/v1/questions/${source!.questionId}/duplicate/`, {});
+    assert.equal(noItem.statusCode, 404);
+    assert.deepEqual(noItem.json(), { detail: 'Item id not passed in the payload' });
+    const question = await creator.post(`/api/v1/questions/${source!.questionId}/duplicate/`, { itemId: item.json().id });
+    assert.equal(question.statusCode, 200);
+    assert.equal(question.json().text, 'Original');
+    assert.notEqual(question.json().image.id, image.id);
+    assert.equal(question.json().image.url, image.url);
+    assert.equal((await creator.get(`/api/v1/plios/${target.uuid}/`)).json().items[0].details.text, 'Original');
+
+    const copy = await creator.post(`/api/v1/images/${image.id}/duplicate/`);
+    assert.equal(copy.statusCode, 200);
+    assert.equal(copy.json().alt_text, 'Pic');
+
+    const stranger = client(app, await createUser(app));
+    assert.equal((await stranger.post(`/api/v1/items/${source!.id}/duplicate/`, { plioId: target.id })).statusCode, 403);
+  });
+
+  it('takes back what it handed out: the web client PUTs items, questions, plios and sessions as it got them', async () => {
+    const plio = await buildPlio(creator, { questions: [{ time: 2 }] });
+    const image = (await upload(owner, {}, { name: 'r.jpg', data: JPEG })).json();
+    await creator.patch(`/api/v1/questions/${plio.items[0]!.questionId}/`, { image: image.id, option_images: { '0': image.id } });
+    const got = (await creator.get(`/api/v1/plios/${plio.uuid}/`)).json();
+    const item = got.items[0];
+    assert.equal((await creator.put(`/api/v1/items/${item.id}/`, { ...item, time: 3 })).statusCode, 200);
+    const question = await creator.put(`/api/v1/questions/${item.details.id}/`, { ...item.details, text: 'Round trip' });
+    assert.equal(question.statusCode, 200, question.body);
+    assert.equal(question.json().image.id, image.id);
+    assert.equal(question.json().option_images['0'].id, image.id);
+    const put = await creator.put(`/api/v1/plios/${plio.uuid}/`, { ...got, name: 'Put back', video: got.video.id, url: 'https://x', duration: 3 });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.equal(put.json().name, 'Put back');
+    const learner = client(app, await createUser(app));
+    const session = (await learner.post('/api/v1/sessions/', { plio: plio.id, user: 12345 })).json();
+    assert.equal(session.user.id !== 12345, true);
+    assert.equal((await learner.put(`/api/v1/sessions/${session.id}/`, { retention: '1,1,1', watch_time: 2 })).statusCode, 200);
+    const answer = session.session_answers[0];
+    const answered = await learner.put(`/api/v1/session-answers/${answer.id}/`, { ...answer, answer: 2 });
+    assert.equal(answered.statusCode, 200);
+    assert.equal(answered.json().answer, 2);
+  });
 });
