@@ -90,17 +90,26 @@ export async function loadImagesJson(query: Query, questions: readonly Row<'ques
   return new Map(rows.map((row) => [row.id, imageJson(row)]));
 }
 
-async function loadFromDatabase(query: Query, where: { uuid: string } | { id: number }): Promise<LoadedPlio | undefined> {
+/** Live plios with video, items, questions and images: five queries for any number of plios. */
+async function loadFromDatabase(query: Query, where: { uuids: readonly string[] } | { ids: readonly number[] }): Promise<LoadedPlio[]> {
+  const keys = 'uuids' in where ? where.uuids : where.ids;
+  if (keys.length === 0) return [];
   let select = query.selectFrom('plio').selectAll().where('deleted_at', 'is', null);
-  select = 'uuid' in where ? select.where('uuid', '=', where.uuid) : select.where('id', '=', where.id);
-  const plio = await select.executeTakeFirst();
-  if (!plio) return undefined;
-  const video =
-    plio.video_id === null
-      ? undefined
-      : await query.selectFrom('video').selectAll().where('id', '=', plio.video_id).where('deleted_at', 'is', null).executeTakeFirst();
-  const items = await loadItemsJson(query, [plio.id]);
-  return { plio: record(plio), content: plioContentJson(plio, video, items.get(plio.id) ?? []) };
+  select = 'uuids' in where ? select.where('uuid', 'in', where.uuids) : select.where('id', 'in', where.ids);
+  const plios = await select.execute();
+  if (plios.length === 0) return [];
+  const videoIds = [...new Set(plios.map((plio) => plio.video_id).filter((id): id is number => id !== null))];
+  const videos = videoIds.length
+    ? new Map((await query.selectFrom('video').selectAll().where('id', 'in', videoIds).where('deleted_at', 'is', null).execute()).map((video) => [video.id, video]))
+    : new Map<number, Row<'video'>>();
+  const items = await loadItemsJson(
+    query,
+    plios.map((plio) => plio.id),
+  );
+  return plios.map((plio) => ({
+    plio: record(plio),
+    content: plioContentJson(plio, plio.video_id === null ? undefined : videos.get(plio.video_id), items.get(plio.id) ?? []),
+  }));
 }
 
 /** A live plio by uuid, from the cache when it holds it. */
@@ -108,20 +117,26 @@ export async function loadPlio(query: Query, cache: Cache, schema: string, uuid:
   const key = cacheKey(schema, 'plio', uuid);
   const cached = await cache.get<LoadedPlio>(key);
   if (cached) return cached;
-  const loaded = await loadFromDatabase(query, { uuid });
+  const [loaded] = await loadFromDatabase(query, { uuids: [uuid] });
   if (loaded) await cache.set(key, loaded);
   return loaded;
 }
 
-/** Many live plios by id (sessions, experiments): cache first, then one load per miss. */
+/** Many live plios by id (sessions, experiments): the cache first, then the misses together. */
 export async function loadPliosById(query: Query, cache: Cache, schema: string, ids: readonly number[]): Promise<Map<number, LoadedPlio>> {
   const unique = [...new Set(ids)];
   const found = new Map<number, LoadedPlio>();
   if (unique.length === 0) return found;
-  const uuids = await query.selectFrom('plio').select(['id', 'uuid']).where('id', 'in', unique).execute();
+  const uuids = await query.selectFrom('plio').select(['id', 'uuid']).where('id', 'in', unique).where('deleted_at', 'is', null).execute();
+  const misses: number[] = [];
   for (const { id, uuid } of uuids) {
-    const loaded = await loadPlio(query, cache, schema, uuid);
-    if (loaded) found.set(id, loaded);
+    const cached = await cache.get<LoadedPlio>(cacheKey(schema, 'plio', uuid));
+    if (cached) found.set(id, cached);
+    else misses.push(id);
+  }
+  for (const loaded of await loadFromDatabase(query, { ids: misses })) {
+    found.set(loaded.plio.id, loaded);
+    await cache.set(cacheKey(schema, 'plio', loaded.plio.uuid), loaded);
   }
   return found;
 }

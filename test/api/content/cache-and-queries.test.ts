@@ -69,6 +69,20 @@ describe('plio reads: fixed queries, cache and invalidation', () => {
       // served from the cache the second time: only the login and the creator are read
       assert.ok((await measure(`/api/v1/plios/${large.uuid}/`)) < largeDetail);
 
+      // sessions over many plios, none of them cached yet in this instance
+      const one = await createUser(app);
+      const many = await createUser(app);
+      const extra = await Promise.all(Array.from({ length: 4 }, () => buildPlio(client(app, user), { questions: [{ time: 1 }] })));
+      await client(app, one).post('/api/v1/sessions/', { plio: extra[0]!.id });
+      for (const plio of extra.slice(1)) await client(app, many).post('/api/v1/sessions/', { plio: plio.id });
+      await client(app, many).post('/api/v1/sessions/', { plio: extra[1]!.id });
+      const measureAs = async (who: TestUser, url: string) => {
+        counter.count = 0;
+        assert.equal((await inject(counted, who, 'GET', url)).statusCode, 200);
+        return counter.count;
+      };
+      assert.equal(await measureAs(many, '/api/v1/sessions/'), await measureAs(one, '/api/v1/sessions/'));
+
       const fewItems = await measure('/api/v1/plios/');
       for (let i = 0; i < 4; i++) await buildPlio(client(app, user), { questions: [{ time: 1 }, { time: 2 }, { time: 3 }] });
       assert.equal(await measure('/api/v1/plios/'), fewItems);
