@@ -5,7 +5,14 @@
  */
 export interface Cache {
   get<T>(key: string): Promise<T | undefined>;
-  set(key: string, value: unknown): Promise<void>;
+  /**
+   * A token that changes whenever `key` is invalidated. Read it before
+   * loading what you will cache, and pass it to `set`: a load that raced with
+   * a write is then never cached (the write's invalidation came in between).
+   */
+  version(key: string): Promise<string>;
+  /** Stores `value`, unless `key` was invalidated since `version` was read. */
+  set(key: string, value: unknown, version?: string): Promise<void>;
   /** Drops the keys here and in every other server instance. */
   invalidate(keys: readonly string[]): Promise<void>;
   close(): Promise<void>;

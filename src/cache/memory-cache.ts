@@ -13,6 +13,9 @@ interface Entry {
  */
 export class MemoryCache implements Cache {
   readonly #entries = new Map<string, Entry>();
+  /** Invalidations per key; reset (with a new generation) when it grows too large. */
+  readonly #invalidations = new Map<string, number>();
+  #generation = 0;
 
   constructor(
     private readonly broadcast: (keys: readonly string[]) => Promise<void> = async () => {},
@@ -29,7 +32,12 @@ export class MemoryCache implements Cache {
     return structuredClone(entry.value) as T;
   }
 
-  async set(key: string, value: unknown): Promise<void> {
+  async version(key: string): Promise<string> {
+    return `${this.#generation}:${this.#invalidations.get(key) ?? 0}`;
+  }
+
+  async set(key: string, value: unknown, version?: string): Promise<void> {
+    if (version !== undefined && version !== (await this.version(key))) return;
     this.#entries.delete(key);
     this.#entries.set(key, { value: structuredClone(value), expiresAt: Date.now() + CACHE_TTL_SECONDS * 1000 });
     if (this.#entries.size > this.maxEntries) {
@@ -46,10 +54,18 @@ export class MemoryCache implements Cache {
 
   /** Forgets keys locally (an invalidation heard from another instance). */
   drop(keys: readonly string[]): void {
-    for (const key of keys) this.#entries.delete(key);
+    if (this.#invalidations.size > this.maxEntries * 10) {
+      this.#invalidations.clear();
+      this.#generation++;
+    }
+    for (const key of keys) {
+      this.#entries.delete(key);
+      this.#invalidations.set(key, (this.#invalidations.get(key) ?? 0) + 1);
+    }
   }
 
   async close(): Promise<void> {
     this.#entries.clear();
+    this.#invalidations.clear();
   }
 }

@@ -117,8 +117,9 @@ export async function loadPlio(query: Query, cache: Cache, schema: string, uuid:
   const key = cacheKey(schema, 'plio', uuid);
   const cached = await cache.get<LoadedPlio>(key);
   if (cached) return cached;
+  const version = await cache.version(key);
   const [loaded] = await loadFromDatabase(query, { uuids: [uuid] });
-  if (loaded) await cache.set(key, loaded);
+  if (loaded) await cache.set(key, loaded, version);
   return loaded;
 }
 
@@ -129,14 +130,21 @@ export async function loadPliosById(query: Query, cache: Cache, schema: string, 
   if (unique.length === 0) return found;
   const uuids = await query.selectFrom('plio').select(['id', 'uuid']).where('id', 'in', unique).where('deleted_at', 'is', null).execute();
   const misses: number[] = [];
+  const versions = new Map<string, string>();
   for (const { id, uuid } of uuids) {
-    const cached = await cache.get<LoadedPlio>(cacheKey(schema, 'plio', uuid));
-    if (cached) found.set(id, cached);
-    else misses.push(id);
+    const key = cacheKey(schema, 'plio', uuid);
+    const cached = await cache.get<LoadedPlio>(key);
+    if (cached) {
+      found.set(id, cached);
+    } else {
+      misses.push(id);
+      versions.set(key, await cache.version(key));
+    }
   }
   for (const loaded of await loadFromDatabase(query, { ids: misses })) {
     found.set(loaded.plio.id, loaded);
-    await cache.set(cacheKey(schema, 'plio', loaded.plio.uuid), loaded);
+    const key = cacheKey(schema, 'plio', loaded.plio.uuid);
+    await cache.set(key, loaded, versions.get(key));
   }
   return found;
 }
