@@ -25,6 +25,60 @@ describe('workspace isolation, copy and duplicate', () => {
   });
   after(() => app.close());
 
+  it('keeps every entity of one organization invisible to another and to the personal workspace', async () => {
+    const inA = client(app, creator, 'org-a');
+    const plio = await buildPlio(inA, { questions: [{ time: 1 }] });
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+    const boundary = 'isolation';
+    const image = await app.request({
+      method: 'POST',
+      url: '/api/v1/images/',
+      headers: { ...creator.headers('org-a'), 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="url"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`),
+        png,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]),
+    });
+    assert.equal(image.statusCode, 201, image.body);
+    const session = (await inA.post('/api/v1/sessions/', { plio: plio.id })).json();
+    const event = (await inA.post('/api/v1/events/', { session: session.id, type: 'played', player_time: 0 })).json();
+    const paths = {
+      plio: `/api/v1/plios/${plio.uuid}/`,
+      video: `/api/v1/videos/${plio.videoId}/`,
+      item: `/api/v1/items/${plio.items[0]!.id}/`,
+      question: `/api/v1/questions/${plio.items[0]!.questionId}/`,
+      image: `/api/v1/images/${image.json().id}/`,
+      session: `/api/v1/sessions/${session.id}/`,
+      'session-answer': `/api/v1/session-answers/${session.session_answers[0].id}/`,
+      event: `/api/v1/events/${event.id}/`,
+    };
+    // this runs first: the personal workspace and org-b hold nothing yet
+    for (const [entity, path] of Object.entries(paths)) {
+      assert.equal((await inA.get(path)).statusCode, 200, `${entity} in org-a`);
+      assert.equal((await client(app, creator, 'org-b').get(path)).statusCode, 404, `${entity} from org-b`);
+      assert.equal((await client(app, creator).get(path)).statusCode, 404, `${entity} from the personal workspace`);
+    }
+  });
+
+  it('rolls back writes to two workspaces made in one transaction', async () => {
+    const rollback = new Error('roll back');
+    await assert.rejects(
+      app.context.db.transaction().execute(async (trx) => {
+        for (const schema of [orgA.schemaName, orgB.schemaName]) {
+          await trx.withSchema(schema).insertInto('plio').values({ uuid: 'rolledback', created_by_id: creator.id }).execute();
+          const rows = await trx.withSchema(schema).selectFrom('plio').select('id').where('uuid', '=', 'rolledback').execute();
+          assert.equal(rows.length, 1);
+        }
+        throw rollback;
+      }),
+      rollback,
+    );
+    for (const organization of ['org-a', 'org-b']) {
+      assert.equal((await client(app, creator, organization).get('/api/v1/plios/rolledback/')).statusCode, 404);
+    }
+  });
+
   it('serves the same plio id and uuid from each workspace, cache included', async () => {
     const db = app.context.db;
     for (const [schema, name] of [
@@ -48,6 +102,18 @@ describe('workspace isolation, copy and duplicate', () => {
     assert.equal((await inB.get('/api/v1/plios/sameuuidxx/')).json().items.length, 1);
     assert.equal((await inA.get('/api/v1/plios/sameuuidxx/')).json().items.length, 0);
     assert.equal((await client(app, creator).get('/api/v1/plios/sameuuidxx/')).statusCode, 404);
+  });
+
+  it('answers a randomized burst of concurrent requests each from its own workspace', async () => {
+    const expected: Record<string, string> = { 'org-a': 'A renamed', 'org-b': 'in B' };
+    const requests = Array.from({ length: 200 }, (_, index) => {
+      const organization = Math.random() < 0.5 ? 'org-a' : 'org-b';
+      const url = index % 3 === 0 ? '/api/v1/plios/sameuuidxx/play/' : '/api/v1/plios/sameuuidxx/';
+      return client(app, creator, organization)
+        .get(url)
+        .then((response) => ({ organization, name: response.json().name as string }));
+    });
+    for (const { organization, name } of await Promise.all(requests)) assert.equal(name, expected[organization]);
   });
 
   it('keeps lists, items and sessions inside their workspace', async () => {
