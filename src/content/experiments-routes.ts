@@ -10,9 +10,8 @@ import { IdParams, parseId, RowId } from './http.ts';
 import { assertMayCreateInWorkspace, assertPlioAccess } from './plio-access.ts';
 import { plioJsonMany } from './plio-json.ts';
 import { loadPliosById } from './plio-loader.ts';
-import { experimentJson, type Json } from './representations.ts';
 import { softDeleteRows } from './soft-delete.ts';
-import { loadUserSummaries } from './user-summaries.ts';
+import { experimentsJson } from './experiment-json.ts';
 
 const ExperimentFields = {
   name: Type.String({ minLength: 1, maxLength: 255 }),
@@ -34,15 +33,6 @@ const CreateExperimentPlio = Type.Object(ExperimentPlioFields);
 const UpdateExperimentPlio = Type.Partial(CreateExperimentPlio);
 type UpdateExperimentPlio = Static<typeof UpdateExperimentPlio>;
 
-/** Experiments as JSON with their creators: one query for any number. */
-export async function experimentsJson(request: FastifyRequest, deps: ContentDeps, experiments: Row<'experiment'>[]): Promise<Json[]> {
-  const creators = await loadUserSummaries(
-    deps.context.db,
-    experiments.map((experiment) => experiment.created_by_id),
-  );
-  return experiments.map((experiment) => experimentJson(experiment, creators.get(experiment.created_by_id) ?? experiment.created_by_id));
-}
-
 export async function experimentRoutes(root: FastifyInstance, deps: ContentDeps): Promise<void> {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = deps.context;
@@ -63,7 +53,7 @@ export async function experimentRoutes(root: FastifyInstance, deps: ContentDeps)
   };
 
   app.get('/api/v1/experiments/', { schema: { tags: ['experiments'] } }, async (request) =>
-    experimentsJson(request, deps, await ownExperiments(request).orderBy('id').execute()),
+    experimentsJson(db, await ownExperiments(request).orderBy('id').execute()),
   );
   app.post('/api/v1/experiments/', { schema: { tags: ['experiments'], body: CreateExperiment } }, async (request, reply) => {
     const user = await assertMayCreateInWorkspace(request, db);
@@ -73,10 +63,10 @@ export async function experimentRoutes(root: FastifyInstance, deps: ContentDeps)
       .values({ ...request.body, created_by_id: user.id, created_at: now, updated_at: now })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return reply.status(201).send((await experimentsJson(request, deps, [experiment]))[0]);
+    return reply.status(201).send((await experimentsJson(db, [experiment]))[0]);
   });
   app.get('/api/v1/experiments/:id/', { schema: { tags: ['experiments'], params: IdParams } }, async (request) =>
-    (await experimentsJson(request, deps, [await findExperiment(request, parseId(request.params.id))]))[0],
+    (await experimentsJson(db, [await findExperiment(request, parseId(request.params.id))]))[0],
   );
   const updateExperiment = async (request: FastifyRequest<{ Params: { id: string }; Body: UpdateExperiment | undefined }>) => {
     const experiment = await findExperiment(request, parseId(request.params.id));
@@ -86,7 +76,7 @@ export async function experimentRoutes(root: FastifyInstance, deps: ContentDeps)
       .where('id', '=', experiment.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    return (await experimentsJson(request, deps, [updated]))[0];
+    return (await experimentsJson(db, [updated]))[0];
   };
   app.put('/api/v1/experiments/:id/', { schema: { tags: ['experiments'], params: IdParams, body: CreateExperiment } }, updateExperiment);
   app.patch('/api/v1/experiments/:id/', { schema: { tags: ['experiments'], params: IdParams, body: Type.Optional(UpdateExperiment) } }, updateExperiment);
@@ -104,7 +94,7 @@ export async function experimentRoutes(root: FastifyInstance, deps: ContentDeps)
       .selectAll()
       .where('id', 'in', links.length ? links.map((link) => link.experiment_id) : [0])
       .execute();
-    const experimentJsonById = new Map((await experimentsJson(request, deps, experiments)).map((json) => [json.id as number, json]));
+    const experimentJsonById = new Map((await experimentsJson(db, experiments)).map((json) => [json.id as number, json]));
     const plios = await loadPliosById(
       request.scope.query,
       deps.cache,

@@ -6,7 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { ContentDeps } from '../content/content-deps.ts';
-import { experimentsJson } from '../content/experiments-routes.ts';
+import { experimentsJson } from '../content/experiment-json.ts';
 import { plioJsonMany } from '../content/plio-json.ts';
 import { loadPliosById } from '../content/plio-loader.ts';
 import { iso, type Json } from '../content/representations.ts';
@@ -57,7 +57,7 @@ export async function sessionsJson(request: FastifyRequest, deps: ContentDeps, s
   );
   const experimentIds = [...new Set(sessions.map((session) => session.experiment_id).filter((id): id is number => id !== null))];
   const experiments = experimentIds.length
-    ? await experimentsJson(request, deps, await query.selectFrom('experiment').selectAll().where('id', 'in', experimentIds).execute())
+    ? await experimentsJson(deps.context.db, await query.selectFrom('experiment').selectAll().where('id', 'in', experimentIds).execute())
     : [];
   const experimentJson = new Map(experiments.map((json) => [json.id as number, json]));
 
