@@ -168,4 +168,29 @@ describe('plios: the creator journey (tests/integration/creator/test_plio_crud.p
     assert.equal((await app.request({ method: 'GET', url: '/api/v1/plios/' })).statusCode, 401);
     assert.equal((await app.request({ method: 'POST', url: '/api/v1/plios/' })).statusCode, 401);
   });
+
+  it('documents every content and learning route in the OpenAPI document', async () => {
+    const document = (await app.request({ method: 'GET', url: '/api/v1/docs/json' })).json();
+    for (const path of [
+      '/api/v1/plios/',
+      '/api/v1/plios/{uuid}/',
+      '/api/v1/plios/{uuid}/setting/',
+      '/api/v1/plios/{uuid}/play/',
+      '/api/v1/plios/{uuid}/duplicate/',
+      '/api/v1/plios/{uuid}/copy/',
+      '/api/v1/items/bulk_delete/',
+      '/api/v1/questions/{id}/',
+      '/api/v1/images/',
+      '/api/v1/videos/',
+      '/api/v1/tags/',
+      '/api/v1/experiments/',
+      '/api/v1/experiment-plios/',
+      '/api/v1/sessions/',
+      '/api/v1/session-answers/',
+      '/api/v1/events/',
+    ]) {
+      assert.ok(document.paths[path], `${path} is documented`);
+    }
+    assert.deepEqual(document.paths['/api/v1/plios/{uuid}/copy/'].post.tags, ['plios']);
+  });
 });
