@@ -107,6 +107,26 @@ describe('learner sessions, answers and events', () => {
     assert.deepEqual(new Map(second.session_answers.map((entry: { item_id: number; answer: unknown }) => [entry.item_id, entry.answer])), expected);
   });
 
+  it('orders a fresh session’s answers by item time and carries PUT answers two sessions on (entries/tests.py)', async () => {
+    const plio = await buildPlio(creator, { duration: 10, questions: [{ time: 2 }, { time: 1 }] });
+    const first = await session(learner, plio.id);
+    assert.deepEqual(
+      first.session_answers.map((entry: { item_id: number }) => entry.item_id),
+      [plio.items[1]!.id, plio.items[0]!.id],
+    );
+    assert.equal(first.retention, '0,0,0,0,0,0,0,0,0,0');
+    const updated = await learner.put(`/api/v1/sessions/${first.id}/`, { plio: plio.id, watch_time: 5.0, retention: '1,1,1,1,1,0,0,0,0,0' });
+    assert.equal(updated.json().is_first, true);
+    const second = await session(learner, plio.id);
+    assert.equal(second.retention, '1,1,1,1,1,0,0,0,0,0');
+    const answer = second.session_answers[0];
+    const put = await learner.put(`/api/v1/session-answers/${answer.id}/`, { id: answer.id, item: answer.item_id, session: second.id, answer: 0 });
+    assert.equal(put.statusCode, 200);
+    const third = await session(learner, plio.id);
+    assert.equal(third.session_answers[0].item_id, answer.item_id);
+    assert.equal(third.session_answers[0].answer, 0);
+  });
+
   it('gives an item added after the first session an empty answer in the next one', async () => {
     const plio = await buildPlio(creator, { questions: [{ time: 1 }] });
     await session(learner, plio.id);
