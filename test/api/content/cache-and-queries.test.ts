@@ -13,7 +13,7 @@ import { loadConfig } from '../../../src/config.ts';
 import { startApp, type TestApp } from '../../support/app.ts';
 import { TEST_DATABASE } from '../../support/database.ts';
 import { createUser, type TestUser } from '../../support/users.ts';
-import { buildPlio, client, type Client } from './fixtures.ts';
+import { buildPlio, temporaryMediaRoot, client, type Client } from './fixtures.ts';
 
 /** Counts the queries the app sends. */
 function queryCounter(): KyselyPlugin & { count: number } {
@@ -42,12 +42,17 @@ describe('plio reads: fixed queries, cache and invalidation', () => {
   let app: TestApp;
   let owner: TestUser;
   let creator: Client;
+  let media: Awaited<ReturnType<typeof temporaryMediaRoot>>;
   before(async () => {
-    app = await startApp();
+    media = await temporaryMediaRoot();
+    app = await startApp({ MEDIA_ROOT: media.path });
     owner = await createUser(app);
     creator = client(app, owner);
   });
-  after(() => app.close());
+  after(async () => {
+    await app.close();
+    await media.remove();
+  });
 
   it('reads a plio and a page of plios in the same number of queries whatever their size', async () => {
     const counter = queryCounter();

@@ -1,4 +1,7 @@
-/** Shared helpers for the content and learning API tests: a tiny client and plio builders. */
+/** Shared helpers for the content and learning API tests: a tiny client, plio builders, a media folder. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestApp } from '../../support/app.ts';
 import type { TestUser } from '../../support/users.ts';
 
@@ -74,4 +77,10 @@ export async function buildPlio(creator: Client, spec: PlioSpec = {}): Promise<B
     items.push({ id: item.json().id, questionId: created.json().id });
   }
   return { id: plio.id, uuid: plio.uuid, videoId, items };
+}
+
+/** A temporary `MEDIA_ROOT` for uploads, removed by `remove()`. */
+export async function temporaryMediaRoot(): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), 'plio-media-'));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }

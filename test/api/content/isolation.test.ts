@@ -8,22 +8,27 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startApp, type TestApp } from '../../support/app.ts';
 import { addMembership, createUser, type TestUser } from '../../support/users.ts';
-import { buildPlio, client } from './fixtures.ts';
+import { buildPlio, temporaryMediaRoot, client } from './fixtures.ts';
 
 describe('workspace isolation, copy and duplicate', () => {
   let app: TestApp;
   let creator: TestUser;
   let orgA: { id: number; schemaName: string };
   let orgB: { id: number; schemaName: string };
+  let media: Awaited<ReturnType<typeof temporaryMediaRoot>>;
   before(async () => {
-    app = await startApp();
+    media = await temporaryMediaRoot();
+    app = await startApp({ MEDIA_ROOT: media.path });
     orgA = await app.context.tenancy.organizations.create({ name: 'Org A', shortcode: 'org-a' });
     orgB = await app.context.tenancy.organizations.create({ name: 'Org B', shortcode: 'org-b' });
     creator = await createUser(app);
     await addMembership(app, creator.id, orgA.id, 'org-admin');
     await addMembership(app, creator.id, orgB.id, 'org-admin');
   });
-  after(() => app.close());
+  after(async () => {
+    await app.close();
+    await media.remove();
+  });
 
   it('keeps every entity of one organization invisible to another and to the personal workspace', async () => {
     const inA = client(app, creator, 'org-a');

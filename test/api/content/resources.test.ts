@@ -5,13 +5,10 @@
  * and tag cases of plio/tests.py, experiments/tests.py, tags/tests.py).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startApp, type TestApp } from '../../support/app.ts';
 import { addMembership, createUser, type TestUser } from '../../support/users.ts';
-import { buildPlio, client, type Client } from './fixtures.ts';
+import { buildPlio, client, temporaryMediaRoot, type Client } from './fixtures.ts';
 
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64, 7)]);
 
@@ -29,13 +26,13 @@ function multipart(fields: Record<string, string>, file?: { name: string; data: 
 
 describe('items, questions, images, videos, tags and experiments', () => {
   let app: TestApp;
-  let mediaRoot: string;
+  let media: Awaited<ReturnType<typeof temporaryMediaRoot>>;
   let owner: TestUser;
   let creator: Client;
   let orgSchema: string;
   before(async () => {
-    mediaRoot = await mkdtemp(join(tmpdir(), 'plio-media-'));
-    app = await startApp({ MEDIA_ROOT: mediaRoot });
+    media = await temporaryMediaRoot();
+    app = await startApp({ MEDIA_ROOT: media.path });
     owner = await createUser(app);
     creator = client(app, owner);
     const org = await app.context.tenancy.organizations.create({ name: 'Org A', shortcode: 'org-a' });
@@ -44,7 +41,7 @@ describe('items, questions, images, videos, tags and experiments', () => {
   });
   after(async () => {
     await app.close();
-    await rm(mediaRoot, { recursive: true, force: true });
+    await media.remove();
   });
 
   const upload = (who: TestUser, fields: Record<string, string>, file?: { name: string; data: Buffer }, organization?: string) => {
