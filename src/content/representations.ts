@@ -51,7 +51,8 @@ export function questionJson(question: Row<'question'>, images: ImagesById): Jso
       : optionImages,
     correct_answer: question.correct_answer,
     survey: question.survey,
-    image: question.image_id === null ? null : (images.get(question.image_id) ?? question.image_id),
+    // a deleted image shows as none
+    image: question.image_id === null ? null : (images.get(question.image_id) ?? null),
     has_char_limit: question.has_char_limit,
     max_char_limit: question.max_char_limit,
     created_at: iso(question.created_at),

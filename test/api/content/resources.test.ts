@@ -144,6 +144,11 @@ describe('items, questions, images, videos, tags and experiments', () => {
     assert.equal(details.id, question.id);
     const subjective = await creator.patch(`/api/v1/questions/${question.id}/`, { type: 'subjective', has_char_limit: true, max_char_limit: 100, correct_answer: null });
     assert.equal(subjective.json().max_char_limit, 100);
+    await creator.patch(`/api/v1/questions/${question.id}/`, { image: image.id });
+    assert.equal((await creator.get(`/api/v1/plios/${plio.uuid}/`)).json().items[0].details.image.id, image.id);
+    assert.equal((await creator.delete(`/api/v1/images/${image.id}/`)).statusCode, 204);
+    assert.equal((await creator.get(`/api/v1/questions/${question.id}/`)).json().image, null);
+    assert.equal((await creator.get(`/api/v1/plios/${plio.uuid}/`)).json().items[0].details.image, null);
     assert.equal((await creator.post('/api/v1/questions/', { item: item.id, image: 99999999 })).statusCode, 400);
     assert.equal((await creator.post('/api/v1/questions/', { item: item.id, type: 'essay' })).statusCode, 400);
     assert.equal((await creator.post('/api/v1/questions/', { item: 99999999 })).statusCode, 400);
