@@ -117,6 +117,7 @@ export const errors = {
     (message?: string) => message ?? 'You do not have permission to perform this action.',
   ),
   notFound: error('NOT_FOUND', 404, () => 'Not found.'),
+  notFoundWith: error('NOT_FOUND', 404, (message: string) => message),
   methodNotAllowed: error('METHOD_NOT_ALLOWED', 405, (method: string) => `Method "${method}" not allowed.`),
   payloadTooLarge: error('PAYLOAD_TOO_LARGE', 413, (limit: string) => `Request body is larger than ${limit}.`),
   unsupportedMediaType: error(
@@ -124,6 +125,36 @@ export const errors = {
     415,
     (type: string) => `Unsupported media type "${type}" in request.`,
   ),
+  // content and learning
+  plioNotFound: error('PLIO_NOT_FOUND', 404, () => 'Plio not found'),
+  invalidReference: (field: string, value: unknown) =>
+    new PlioError('INVALID_REFERENCE', 400, `${field}: object ${String(value)} does not exist`, {
+      [field]: [`Invalid pk "${String(value)}" - object does not exist.`],
+    }),
+  sessionForDraftPlio: () =>
+    new PlioError('SESSION_FOR_DRAFT_PLIO', 400, 'A session can only be created for a published plio', {
+      non_field_errors: ['A session can only be created for a published plio'],
+    }),
+  workspaceNotProvided: error('WORKSPACE_NOT_PROVIDED', 400, () => 'workspace is not provided'),
+  workspaceNotFound: error('WORKSPACE_NOT_FOUND', 404, () => 'workspace does not exist'),
+  notWorkspaceMember: error(
+    'NOT_WORKSPACE_MEMBER',
+    403,
+    () => 'You are not a member of the workspace you are copying to.',
+  ),
+  itemIdsNotProvided: error('ITEM_IDS_NOT_PROVIDED', 400, () => 'item id(s) not provided'),
+  itemIdsNotAList: error('ITEM_IDS_NOT_A_LIST', 400, () => 'id should contain a list of item ids to be deleted'),
+  itemIdsNotFound: error('ITEM_IDS_NOT_FOUND', 404, () => 'one or more of the ids provided do not exist'),
+  imageRequired: () =>
+    new PlioError('IMAGE_REQUIRED', 400, 'url: No file was submitted.', { url: ['No file was submitted.'] }),
+  imageTooLarge: (limit: number) =>
+    new PlioError('IMAGE_TOO_LARGE', 400, `url: image larger than ${limit} bytes`, {
+      url: [`Image size exceeds the maximum allowed (${limit} bytes).`],
+    }),
+  invalidImage: () =>
+    new PlioError('INVALID_IMAGE', 400, 'url: not an image', {
+      url: ['Upload a valid image. The file you uploaded was either not an image or a corrupted image.'],
+    }),
   tooManyRequests: error('TOO_MANY_REQUESTS', 429, (message: string) => message),
 
   // accounts

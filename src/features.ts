@@ -1,6 +1,11 @@
 import { accounts } from './accounts/feature.ts';
 import { analytics } from './analytics/feature.ts';
+import { content } from './content/feature.ts';
 import type { Feature } from './feature.ts';
+import { learning } from './learning/feature.ts';
 
-/** The product features, in the order they boot and mount. */
-export const features: readonly Feature[] = Object.freeze([accounts, analytics]);
+/**
+ * The product features, in the order they boot and mount. Learning uses the
+ * cache content opens, so it comes after content.
+ */
+export const features: readonly Feature[] = Object.freeze([accounts, content, learning, analytics]);

@@ -5,7 +5,7 @@ import type { AppContext } from '../app-context.ts';
 import { errors } from '../errors.ts';
 import { showsLearnerIdentities } from './learner-identity.ts';
 import { plioMetrics } from './metrics.ts';
-import { findReadablePlio } from './plio-access.ts';
+import { findPlioForUser } from '../content/plio-access.ts';
 import { reportEntries } from './report.ts';
 import { zipStream } from './report-zip.ts';
 import { rowReader } from './row-reader.ts';
@@ -46,7 +46,7 @@ export async function analyticsRoutes(app: FastifyInstance, context: AppContext)
       },
     },
     async (request) => {
-      const plio = await findReadablePlio(request, request.params.uuid);
+      const plio = await findPlioForUser(request, request.scope.db, request.params.uuid);
       return (await plioMetrics(request.scope.query, plio)) ?? {};
     },
   );
@@ -68,7 +68,7 @@ export async function analyticsRoutes(app: FastifyInstance, context: AppContext)
       },
     },
     async (request, reply) => {
-      const plio = await findReadablePlio(request, request.params.uuid);
+      const plio = await findPlioForUser(request, request.scope.db, request.params.uuid);
       if (plio.status === 'draft') throw errors.reportOfDraftPlio();
       const unmasked = await showsLearnerIdentities(request);
       return reply

@@ -1,0 +1,77 @@
+/**
+ * Where uploaded images live: a folder per schema under `MEDIA_ROOT`
+ * (served at `/media/...`), or an S3 bucket when one is configured. The rest
+ * of the code knows only this interface.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../config.ts';
+
+export interface ImageStorage {
+  /** Stores `data` as `<schema>/images/<name>` and answers the URL clients load it from. */
+  save(file: { schema: string; name: string; data: Buffer; contentType: string; origin: string }): Promise<string>;
+  /** Reads a stored file back for `/media/...`; `undefined` when not served locally. */
+  read(key: string): Promise<{ data: Buffer; contentType: string } | undefined>;
+}
+
+const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
+
+class LocalImageStorage implements ImageStorage {
+  readonly #root: string;
+  constructor(root: string) {
+    this.#root = resolve(root);
+  }
+
+  async save(file: { schema: string; name: string; data: Buffer; origin: string }): Promise<string> {
+    const key = `${file.schema}/images/${file.name}`;
+    const path = join(this.#root, key);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, file.data);
+    return `${file.origin}/media/${key}`;
+  }
+
+  async read(key: string): Promise<{ data: Buffer; contentType: string } | undefined> {
+    const path = resolve(this.#root, key);
+    const contentType = CONTENT_TYPES[extname(path).toLowerCase()];
+    if (!path.startsWith(this.#root + sep) || !contentType) return undefined;
+    try {
+      return { data: await readFile(path), contentType };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+class S3ImageStorage implements ImageStorage {
+  readonly #client: S3Client;
+  constructor(private readonly s3: NonNullable<Config['s3']>) {
+    this.#client = new S3Client({ region: s3.region ?? 'us-east-1', ...(s3.endpoint && { endpoint: s3.endpoint, forcePathStyle: true }) });
+  }
+
+  async save(file: { schema: string; name: string; data: Buffer; contentType: string }): Promise<string> {
+    const key = `${file.schema}/images/${file.name}`;
+    await this.#client.send(new PutObjectCommand({ Bucket: this.s3.bucket, Key: key, Body: file.data, ContentType: file.contentType }));
+    return this.s3.endpoint
+      ? `${this.s3.endpoint.replace(/\/$/, '')}/${this.s3.bucket}/${key}`
+      : `https://${this.s3.bucket}.s3.${this.s3.region ?? 'us-east-1'}.amazonaws.com/${key}`;
+  }
+
+  async read(): Promise<undefined> {
+    return undefined;
+  }
+}
+
+export function createImageStorage(config: Pick<Config, 's3' | 'mediaRoot'>): ImageStorage {
+  return config.s3 ? new S3ImageStorage(config.s3) : new LocalImageStorage(config.mediaRoot);
+}
+
+/** The image type of a file from its first bytes (never trust the client's name or type). */
+export function sniffImage(data: Buffer): { extensions: [string, ...string[]]; contentType: string } | undefined {
+  const starts = (bytes: number[], offset = 0) => bytes.every((byte, i) => data[offset + i] === byte);
+  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return { extensions: ['.png'], contentType: 'image/png' };
+  if (starts([0xff, 0xd8, 0xff])) return { extensions: ['.jpg', '.jpeg'], contentType: 'image/jpeg' };
+  if (starts([0x47, 0x49, 0x46, 0x38])) return { extensions: ['.gif'], contentType: 'image/gif' };
+  if (starts([0x52, 0x49, 0x46, 0x46]) && starts([0x57, 0x45, 0x42, 0x50], 8)) return { extensions: ['.webp'], contentType: 'image/webp' };
+  return undefined;
+}

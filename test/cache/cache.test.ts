@@ -1,0 +1,53 @@
+/** The two caches keep the same promises: a load that raced with a write is never cached. */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { cacheKey, type Cache } from '../../src/cache/cache.ts';
+import { MemoryCache } from '../../src/cache/memory-cache.ts';
+import { RedisCache } from '../../src/cache/redis-cache.ts';
+
+const caches: [string, () => Cache][] = [
+  ['in memory', () => new MemoryCache()],
+  ['in Redis', () => new RedisCache('redis://127.0.0.1:6379')],
+];
+
+for (const [name, make] of caches) {
+  describe(`the cache ${name}`, () => {
+    const cache = make();
+    const key = (id: string) => cacheKey(`s_${randomBytes(4).toString('hex')}`, 'plio', id);
+    after(() => cache.close());
+
+    it('stores, answers copies and forgets', async () => {
+      const k = key('a');
+      assert.equal(await cache.get(k), undefined);
+      await cache.set(k, { name: 'x', items: [1] });
+      const read = await cache.get<{ name: string; items: number[] }>(k);
+      assert.deepEqual(read, { name: 'x', items: [1] });
+      read!.items.push(2);
+      assert.deepEqual(await cache.get(k), { name: 'x', items: [1] });
+      await cache.invalidate([k]);
+      assert.equal(await cache.get(k), undefined);
+    });
+
+    it('drops a value loaded before an invalidation', async () => {
+      const k = key('b');
+      const version = await cache.version(k);
+      // a write lands (and invalidates) while the stale value is being loaded
+      await cache.invalidate([k]);
+      await cache.set(k, 'stale', version);
+      assert.equal(await cache.get(k), undefined);
+      await cache.set(k, 'fresh', await cache.version(k));
+      assert.equal(await cache.get(k), 'fresh');
+    });
+
+    it('keeps keys of two schemas apart', async () => {
+      assert.notEqual(cacheKey('public', 'plio', 'u'), cacheKey('org_a', 'plio', 'u'));
+      const [a, b] = [cacheKey(`a_${randomBytes(3).toString('hex')}`, 'plio', 'same'), cacheKey(`b_${randomBytes(3).toString('hex')}`, 'plio', 'same')];
+      await cache.set(a, 'A');
+      await cache.set(b, 'B');
+      await cache.invalidate([a]);
+      assert.equal(await cache.get(a), undefined);
+      assert.equal(await cache.get(b), 'B');
+    });
+  });
+}
