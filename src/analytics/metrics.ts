@@ -1,6 +1,7 @@
 import { sql, type QueryCreator } from 'kysely';
 import type { DB, Row } from '../db/schema.ts';
 import { isAnswered, matchesCorrectAnswer } from './answer-grading.ts';
+import { latestSessions, liveQuestions } from './plio-rows.ts';
 
 /** What the dashboard shows for a plio, with the reference's names. */
 export interface PlioMetrics {
@@ -37,25 +38,8 @@ export async function plioMetrics(query: QueryCreator<DB>, plio: Pick<Row<'plio'
 /** The one query behind `plioMetrics`. */
 function metricsQuery(query: QueryCreator<DB>, plio: Pick<Row<'plio'>, 'id' | 'video_id'>) {
   return query
-    .with('latest', (db) =>
-      db
-        .selectFrom('session')
-        .distinctOn('user_id')
-        .select(['id', 'watch_time', 'retention'])
-        .where('plio_id', '=', plio.id)
-        .where('deleted_at', 'is', null)
-        .orderBy('user_id')
-        .orderBy('id', 'desc'),
-    )
-    .with('question_item', (db) =>
-      db
-        .selectFrom('item as i')
-        .innerJoin('question as q', 'q.item_id', 'i.id')
-        .select(['i.id as item_id', 'q.type', 'q.correct_answer', 'q.survey'])
-        .where('i.plio_id', '=', plio.id)
-        .where('i.deleted_at', 'is', null)
-        .where('q.deleted_at', 'is', null),
-    )
+    .with('latest', (db) => latestSessions(db, plio.id).select(['id', 'watch_time', 'retention']))
+    .with('question_item', (db) => liveQuestions(db, plio.id).select(['i.id as item_id', 'q.type', 'q.correct_answer', 'q.survey']))
     .with('facts', (db) =>
       db.selectFrom('question_item').select((eb) => [
         sql<number>`count(distinct item_id) filter (where not survey)::int`.as('num_questions'),

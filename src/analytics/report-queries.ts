@@ -2,6 +2,7 @@ import { sql, type QueryCreator, type RawBuilder } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { isAnswered, isCorrect } from './answer-grading.ts';
 import { loggedInViaSso, userIdentifier } from './learner-identity.ts';
+import { latestSessions, liveQuestions } from './plio-rows.ts';
 import type { KeysetQuery } from './row-reader.ts';
 
 /**
@@ -123,25 +124,8 @@ export function userLevelMetricRows({ query, plioId, unmasked }: ReportScope) {
   return keyset(
     (after: Key | undefined) => {
       const rows = query
-        .with('s', (db) =>
-          db
-            .selectFrom('session')
-            .distinctOn('user_id')
-            .select(['id', 'user_id'])
-            .where('plio_id', '=', plioId)
-            .where('deleted_at', 'is', null)
-            .orderBy('user_id')
-            .orderBy('id', 'desc'),
-        )
-        .with('question_item', (db) =>
-          db
-            .selectFrom('item as i')
-            .innerJoin('question as q', 'q.item_id', 'i.id')
-            .select(['i.id as item_id', 'q.type', 'q.correct_answer'])
-            .where('i.plio_id', '=', plioId)
-            .where('i.deleted_at', 'is', null)
-            .where('q.deleted_at', 'is', null),
-        )
+        .with('s', (db) => latestSessions(db, plioId).select(['id', 'user_id']))
+        .with('question_item', (db) => liveQuestions(db, plioId).select(['i.id as item_id', 'q.type', 'q.correct_answer']))
         .with('learner', (db) =>
           db
             .selectFrom('s')
