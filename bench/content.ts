@@ -4,7 +4,7 @@
  * in, in an organization workspace among 1,000 tenants.
  *
  *   npm run bench:content [-- --tenants 1000 --connections 50 --seconds 10 --log-level info]
- *   npm run bench:content -- --only list                  one endpoint (list, detail, session)
+ *   npm run bench:content -- --only list,health,auth      some runs (list, detail, session; health, auth)
  *   npm run bench:content -- --server-node-args="--cpu-prof --cpu-prof-dir /tmp/prof"
  *
  * Creates a scratch database on BENCH_POSTGRES_URL (default: the local
@@ -74,6 +74,9 @@ try {
   const json = { ...creator, 'content-type': 'application/json' };
   let nextLearner = 0;
   const runs = [
+    // Reference points, not in the default set: the framework alone, then plus the bearer token lookup.
+    { key: 'health', label: 'GET /health (no database)', path: '/health', method: 'GET' as const, headers: {} },
+    { key: 'auth', label: 'GET /health signed in (token lookup only)', path: '/health', method: 'GET' as const, headers: creator },
     { key: 'list', label: 'plio list', path: '/api/v1/plios/', method: 'GET' as const, headers: creator },
     { key: 'detail', label: `plio detail (${QUESTIONS} questions)`, path: `/api/v1/plios/${detail.uuid}/`, method: 'GET' as const, headers: creator },
     {
