@@ -71,7 +71,8 @@ export async function listPlios(
   const count = async (query: PlioQuery) => Number((await query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
   const rawCount = await count(base);
   const filtered = applySearch(base, request.query.search);
-  const total = rawCount === 0 ? 0 : await count(filtered);
+  // Without search terms `filtered` is `base`, already counted.
+  const total = rawCount === 0 || filtered === base ? rawCount : await count(filtered);
 
   const rawPage = request.query.page ?? '1';
   const lastPage = Math.max(1, Math.ceil(total / PAGE_SIZE));
