@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
@@ -112,7 +112,7 @@ function cursorWith(types: Cursor.CursorQueryConfig['types']) {
 async function openEmbedded(dir: string | undefined): Promise<Database> {
   const lock = dir ? DataDirLock.acquire(dir) : undefined;
   try {
-    const pglite = await PGlite.create(dir ? join(dir, 'pgdata') : undefined);
+    const pglite = await (await loadPGlite()).create(dir ? join(dir, 'pgdata') : undefined);
     return embedded(pglite, dir ? `embedded database in ${dir}` : 'in-memory embedded database', () => lock?.release());
   } catch (error) {
     lock?.release();
@@ -126,8 +126,13 @@ async function openEmbedded(dir: string | undefined): Promise<Database> {
  * time a new database takes.
  */
 export async function openEmbeddedFrom(source: PGlite | Blob): Promise<Database> {
-  const pglite = source instanceof PGlite ? source : await PGlite.create({ loadDataDir: source });
+  const pglite = source instanceof Blob ? await (await loadPGlite()).create({ loadDataDir: source }) : source;
   return embedded(pglite, 'in-memory embedded database');
+}
+
+/** PGlite is loaded only when used: a PostgreSQL process never pays for it. */
+async function loadPGlite(): Promise<typeof PGlite> {
+  return (await import('@electric-sql/pglite')).PGlite;
 }
 
 function embedded(pglite: PGlite, description: string, onClose?: () => void): Database {

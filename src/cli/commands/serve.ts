@@ -1,10 +1,11 @@
 import { Command } from 'commander';
-import { boot } from '../../boot.ts';
 import { loadConfig } from '../../config.ts';
 
 export function serveCommand(): Command {
   return new Command('serve').description('start the HTTP server (what npm start runs)').action(async () => {
     const config = loadConfig();
+    // Loaded on demand: the whole application is more than other commands need.
+    const { boot } = await import('../../boot.ts');
     const running = await boot(config);
     const { app, context } = running;
     await app.listen({ host: config.host, port: config.port });
