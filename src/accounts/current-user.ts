@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { errors } from '../errors.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { userIdForAccessToken } from './tokens.ts';
+import { userForAccessToken } from './tokens.ts';
 
 /** The signed-in user of a request. */
 export interface CurrentUser {
@@ -26,13 +26,7 @@ export function installAuthentication(app: FastifyInstance, db: Kysely<DB>, cloc
   app.addHook('onRequest', async (request) => {
     const token = bearerToken(request);
     if (!token) return;
-    const userId = await userIdForAccessToken(db, token, clock());
-    if (userId === undefined) return;
-    const row = await db
-      .selectFrom('public.user')
-      .select(['id', 'email', 'mobile', 'is_superuser'])
-      .where('id', '=', userId)
-      .executeTakeFirst();
+    const row = await userForAccessToken(db, token, clock());
     if (row) request.user = { id: row.id, email: row.email, mobile: row.mobile, isSuperuser: row.is_superuser };
   });
 }

@@ -6,7 +6,7 @@ import type { NewRow, RowUpdate } from '../../db/schema.ts';
 import { errors } from '../../errors.ts';
 import { requireUser, type CurrentUser } from '../current-user.ts';
 import { canAccessUser } from '../permissions.ts';
-import { userIdForAccessToken } from '../tokens.ts';
+import { userForAccessToken } from '../tokens.ts';
 import { userJson, usersJson } from '../user-json.ts';
 import { findUser, liveUsers, type UserRow } from '../users.ts';
 import type { AccountsDeps } from './deps.ts';
@@ -53,7 +53,7 @@ export async function userRoutes(app: FastifyInstance, deps: AccountsDeps): Prom
     async (request) => {
       const { token } = request.query as { token?: string };
       if (token === undefined) throw errors.badRequest('token not provided');
-      const userId = await userIdForAccessToken(db, token, deps.clock());
+      const userId = (await userForAccessToken(db, token, deps.clock()))?.id;
       const user = userId === undefined ? undefined : await findUser(db, userId);
       if (!user) throw errors.userNotFound();
       return userJson(db, user, { id: user.id, email: user.email, mobile: user.mobile, isSuperuser: user.is_superuser });
