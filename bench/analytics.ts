@@ -12,17 +12,16 @@
  * 10 ms while each request runs; comparing the two plios shows whether the
  * report's memory grows with its size. The database is dropped at the end.
  */
-import { randomBytes } from 'node:crypto';
 import { get } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
 import pino from 'pino';
 import { issueTokens } from '../src/accounts/tokens.ts';
 import { boot } from '../src/boot.ts';
 import { loadConfig } from '../src/config.ts';
+import { BENCH_POSTGRES_URL, createScratchDatabase } from '../test/support/scratch-database.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -36,23 +35,8 @@ const LEARNERS = Number(options.learners);
 const QUESTIONS = Number(options.questions);
 const EVENTS = Number(options['events-per-session']);
 const VIDEO_SECONDS = Number(options['video-seconds']);
-const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-const name = `plio_bench_${randomBytes(4).toString('hex')}`;
-await admin(`create database "${name}"`);
-const url = new URL(adminUrl);
-url.pathname = `/${name}`;
-const running = await boot(loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent' }), { log: pino({ level: 'silent' }) });
+const scratch = await createScratchDatabase('plio_bench', BENCH_POSTGRES_URL);
+const running = await boot(loadConfig({ DATABASE_URL: scratch.url, LOG_LEVEL: 'silent' }), { log: pino({ level: 'silent' }) });
 
 try {
   const { db } = running.context;
@@ -89,7 +73,7 @@ try {
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
   await running.close();
-  await admin(`drop database if exists "${name}" with (force)`);
+  await scratch.drop();
 }
 
 /** A published plio with `learners` learners (a tenth of them watched twice), questions, answers and events. */

@@ -18,15 +18,14 @@
  * failure.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import pino from 'pino';
 import { issueTokens } from '../src/accounts/tokens.ts';
 import { boot } from '../src/boot.ts';
 import { loadConfig } from '../src/config.ts';
+import { BENCH_POSTGRES_URL, createScratchDatabase } from '../test/support/scratch-database.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -48,16 +47,11 @@ const PORT = Number(options.port);
 const PLIOS = 20;
 const QUESTIONS = 20;
 const BASE = `http://127.0.0.1:${PORT}`;
-const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-const name = `plio_bench_${randomBytes(4).toString('hex')}`;
-const url = new URL(adminUrl);
-url.pathname = `/${name}`;
 const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 let server: ChildProcess | undefined;
 let failed = false;
-await admin(`create database "${name}"`);
+const scratch = await createScratchDatabase('plio_bench', BENCH_POSTGRES_URL);
 try {
   console.log(`${cpus().length} cores (${cpus()[0]?.model}), Node ${process.version}, ${new Date().toISOString()}`);
   console.log(`load average before: ${loadAverage()}`);
@@ -121,7 +115,7 @@ try {
   console.error(error);
 } finally {
   await stopServer();
-  await admin(`drop database if exists "${name}" with (force)`);
+  await scratch.drop();
 }
 process.exitCode = failed ? 1 : 0;
 
@@ -130,7 +124,7 @@ process.exitCode = failed ? 1 : 0;
  * then closes: the server boots on the result.
  */
 async function provision() {
-  const running = await boot(loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent' }), { log: pino({ level: 'silent' }) });
+  const running = await boot(loadConfig({ DATABASE_URL: scratch.url, LOG_LEVEL: 'silent' }), { log: pino({ level: 'silent' }) });
   try {
     const { db, tenancy } = running.context;
     let workspace: { id: number; shortcode: string } | undefined;
@@ -216,7 +210,7 @@ function load(run: {
 
 /** `plio serve` in a child process on the scratch database, once it answers /ready. */
 async function startServer(): Promise<ChildProcess> {
-  const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: url.toString(), PORT: String(PORT), LOG_LEVEL: options['log-level'] };
+  const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: scratch.url, PORT: String(PORT), LOG_LEVEL: options['log-level'] };
   delete env.REDIS_URL; // the in-memory cache: one instance
   // e.g. `--server-node-args="--cpu-prof --cpu-prof-dir /tmp/prof"` to profile the server
   const nodeArgs = options['server-node-args'].split(' ').filter(Boolean);
@@ -240,15 +234,6 @@ async function stopServer(): Promise<void> {
   await exited;
 }
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 function seconds(value: number): string {
   return (value / 1000).toFixed(1);

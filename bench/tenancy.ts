@@ -10,17 +10,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openDatabase } from '../src/db/database.ts';
 import { migrations } from '../src/migrations/index.ts';
 import { Migrator } from '../src/tenancy/migrator.ts';
 import { createTenancy } from '../src/tenancy/tenancy.ts';
+import { BENCH_POSTGRES_URL, createScratchDatabase } from '../test/support/scratch-database.ts';
 
 const tenants = Number(process.argv[process.argv.indexOf('--tenants') + 1]) || 1000;
-const adminUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const name = `plio_bench_${Date.now().toString(36)}`;
-const url = new URL(adminUrl);
-url.pathname = `/${name}`;
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -28,9 +24,9 @@ const median = (values: number[]) => {
 };
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
-await admin(`create database "${name}"`);
+const scratch = await createScratchDatabase('plio_bench', BENCH_POSTGRES_URL);
 try {
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '' }, { poolSize: 8 });
+  const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' }, { poolSize: 8 });
   const tenancy = createTenancy(database.db, migrations);
   await tenancy.migrator.run();
 
@@ -60,7 +56,7 @@ try {
   const cli = [];
   for (let i = 0; i < 3; i++) {
     const started = performance.now();
-    const run = spawnSync(process.execPath, ['bin/plio.js', 'migrate'], { env: { ...process.env, DATABASE_URL: url.toString() }, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['bin/plio.js', 'migrate'], { env: { ...process.env, DATABASE_URL: scratch.url }, encoding: 'utf8' });
     cli.push(performance.now() - started);
     if (run.status !== 0) throw new Error(run.stderr);
   }
@@ -89,7 +85,7 @@ try {
   }
   await database.close();
 } finally {
-  await admin(`drop database if exists "${name}" with (force)`);
+  await scratch.drop();
 }
 
 console.log('\n## embedded database: first start to /ready');
@@ -115,11 +111,4 @@ async function firstStartToReady(port: number): Promise<number> {
     await new Promise((resolve) => server.on('exit', resolve));
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query(statement);
-  await client.end();
 }

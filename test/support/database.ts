@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { openDatabase, openEmbeddedFrom, type Database } from '../../src/db/database.ts';
 import { migrations } from '../../src/migrations/index.ts';
 import { createTenancy } from '../../src/tenancy/tenancy.ts';
+import { createScratchDatabase } from './scratch-database.ts';
 
 /** Which database this run tests against: set by scripts/test.mjs. */
 export const TEST_DATABASE = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'embedded';
@@ -19,18 +19,15 @@ const adminUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1
  */
 export async function freshDatabase(options: { poolSize?: number } = {}): Promise<Database & { url?: string }> {
   if (TEST_DATABASE === 'embedded') return openEmbeddedFrom(await migratedSnapshot());
-  const name = `${process.env.TEST_DB_PREFIX ?? 'plio_test'}_${randomBytes(4).toString('hex')}`;
-  await admin(`create database "${name}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '' }, { poolSize: options.poolSize ?? 8 });
+  const scratch = await createScratchDatabase(process.env.TEST_DB_PREFIX ?? 'plio_test', adminUrl);
+  const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' }, { poolSize: options.poolSize ?? 8 });
   await migrate(database);
   return {
     ...database,
-    url: url.toString(),
+    url: scratch.url,
     async close() {
       await database.close();
-      await admin(`drop database if exists "${name}" with (force)`);
+      await scratch.drop();
     },
   };
 }
@@ -66,14 +63,4 @@ async function migratedSnapshot(): Promise<Blob> {
 async function migrate(database: Database): Promise<void> {
   const report = await createTenancy(database.db, migrations).migrator.run();
   if (report.failed.length > 0) throw new Error(`migrating the test database failed: ${report.failed[0]!.error}`);
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
