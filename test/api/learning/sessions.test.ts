@@ -69,6 +69,25 @@ describe('learner sessions, answers and events', () => {
     assert.equal(onB.retention, '0,0,0,0,0');
   });
 
+  it('counts the learner’s own sessions at /sessions/unique_users/, as the reference does', async () => {
+    const plio = await buildPlio(creator, { duration: 3 });
+    const other = await buildPlio(creator, { duration: 3 });
+    const counter = client(app, await createUser(app));
+    await session(counter, plio.id);
+    await session(counter, plio.id);
+    await session(counter, other.id);
+    await session(learner, plio.id);
+    const count = async (query: string) => {
+      const response = await counter.get(`/api/v1/sessions/unique_users/${query}`);
+      assert.equal(response.statusCode, 200, response.body);
+      return response.json();
+    };
+    assert.equal(await count(`?plio=${plio.uuid}`), 2);
+    assert.equal(await count(''), 3);
+    assert.equal(await count('?plio=nosuchplio'), 0);
+    assert.equal((await client(app, undefined).get('/api/v1/sessions/unique_users/')).statusCode, 401);
+  });
+
   it('refuses sessions for draft plios and for plios that do not exist', async () => {
     const draft = await buildPlio(creator, { published: false });
     const refused = await learner.post('/api/v1/sessions/', { plio: draft.id });
