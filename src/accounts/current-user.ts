@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { errors } from '../errors.ts';
 import { systemClock, type Clock } from './clock.ts';
+import { rememberWorkspaceRole, type RoleName } from './memberships.ts';
 import { userForAccessToken } from './tokens.ts';
 
 /** The signed-in user of a request. */
@@ -26,8 +27,12 @@ export function installAuthentication(app: FastifyInstance, db: Kysely<DB>, cloc
   app.addHook('onRequest', async (request) => {
     const token = bearerToken(request);
     if (!token) return;
-    const row = await userForAccessToken(db, token, clock());
-    if (row) request.user = { id: row.id, email: row.email, mobile: row.mobile, isSuperuser: row.is_superuser };
+    // The request's tenant is resolved by now (an earlier onRequest hook).
+    const organizationId = request.tenant && !request.scope.isPersonalWorkspace ? request.tenant.id : null;
+    const row = await userForAccessToken(db, token, clock(), organizationId);
+    if (!row) return;
+    request.user = { id: row.id, email: row.email, mobile: row.mobile, isSuperuser: row.is_superuser };
+    if (organizationId !== null) rememberWorkspaceRole(request, (row.workspace_role ?? undefined) as RoleName | undefined);
   });
 }
 

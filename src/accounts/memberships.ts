@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 
@@ -13,6 +14,31 @@ export async function roleInOrganization(db: Kysely<DB>, userId: number, organiz
     .where('m.organization_id', '=', organizationId)
     .executeTakeFirst();
   return row?.name as RoleName | undefined;
+}
+
+const workspaceRoles = new WeakMap<FastifyRequest, Promise<RoleName | undefined>>();
+
+/**
+ * The signed-in user's role in the organization the request addresses
+ * (`undefined` in the personal workspace, without a login, or when not a
+ * member). Authentication reads it with the token, so permission checks
+ * cost no query of their own; otherwise it is asked once per request.
+ */
+export function workspaceRole(request: FastifyRequest, db: Kysely<DB>): Promise<RoleName | undefined> {
+  const known = workspaceRoles.get(request);
+  if (known) return known;
+  const organizationId = request.tenant?.id ?? null;
+  const asked =
+    !request.user || organizationId === null || request.scope.isPersonalWorkspace
+      ? Promise.resolve(undefined)
+      : roleInOrganization(db, request.user.id, organizationId);
+  workspaceRoles.set(request, asked);
+  return asked;
+}
+
+/** Records the role authentication read along with the token. */
+export function rememberWorkspaceRole(request: FastifyRequest, role: RoleName | undefined): void {
+  workspaceRoles.set(request, Promise.resolve(role));
 }
 
 /** A membership as the API shows it (ids, as the reference's serializer gives them). */

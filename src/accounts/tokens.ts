@@ -69,12 +69,21 @@ export async function storeTokenPair(
   };
 }
 
-/** The live user an unexpired access token belongs to, in one query (it runs on every request). */
-export async function userForAccessToken(db: Kysely<DB>, token: string, now: Date = new Date()) {
+/**
+ * The live user an unexpired access token belongs to, with their role in
+ * `organizationId` when given (`null` when not a member): one query, as it
+ * runs on every request.
+ */
+export async function userForAccessToken(db: Kysely<DB>, token: string, now: Date = new Date(), organizationId: number | null = null) {
   return db
     .selectFrom('public.oauth_access_token as t')
     .innerJoin('public.user as u', 'u.id', 't.user_id')
-    .select(['u.id', 'u.email', 'u.mobile', 'u.is_superuser'])
+    // Without an organization the join matches nothing (ids are positive).
+    .leftJoin('public.organization_user as m', (join) =>
+      join.onRef('m.user_id', '=', 'u.id').on('m.organization_id', '=', organizationId ?? -1),
+    )
+    .leftJoin('public.role as r', 'r.id', 'm.role_id')
+    .select(['u.id', 'u.email', 'u.mobile', 'u.is_superuser', 'r.name as workspace_role'])
     .where('t.token_hash', '=', hashToken(token))
     .where('t.expires_at', '>', now)
     .where('u.deleted_at', 'is', null)

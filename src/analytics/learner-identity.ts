@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { sql, type RawBuilder } from 'kysely';
 import { requireUser } from '../accounts/current-user.ts';
-import { roleInOrganization } from '../accounts/memberships.ts';
+import { workspaceRole } from '../accounts/memberships.ts';
 
 /**
  * Whether the report may name learners (email, mobile or SSO id): only to
@@ -9,10 +9,8 @@ import { roleInOrganization } from '../accounts/memberships.ts';
  * personal workspace, and for everyone else, learners are pseudonymous.
  */
 export async function showsLearnerIdentities(request: FastifyRequest): Promise<boolean> {
-  const user = requireUser(request);
-  const organizationId = request.tenant.id;
-  if (request.scope.isPersonalWorkspace || organizationId === null) return false;
-  const role = await roleInOrganization(request.scope.db, user.id, organizationId);
+  requireUser(request);
+  const role = await workspaceRole(request, request.scope.db);
   return role === 'super-admin' || role === 'org-admin';
 }
 

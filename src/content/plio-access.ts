@@ -12,7 +12,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { requireUser, type CurrentUser } from '../accounts/current-user.ts';
-import { roleInOrganization } from '../accounts/memberships.ts';
+import { workspaceRole } from '../accounts/memberships.ts';
 import type { DB } from '../db/schema.ts';
 import { errors } from '../errors.ts';
 
@@ -22,22 +22,12 @@ export interface PlioOwnership {
   is_public: boolean;
 }
 
-const membershipOfRequest = new WeakMap<FastifyRequest, Promise<boolean>>();
-
 /**
  * Whether the signed-in user belongs to the request's organization (false in
- * the personal workspace, which has no members). Asked once per request.
+ * the personal workspace, which has no members).
  */
-export function isWorkspaceMember(request: FastifyRequest, db: Kysely<DB>): Promise<boolean> {
-  const user = request.user;
-  const organizationId = request.tenant.id;
-  if (!user || request.scope.isPersonalWorkspace || organizationId === null) return Promise.resolve(false);
-  let membership = membershipOfRequest.get(request);
-  if (!membership) {
-    membership = roleInOrganization(db, user.id, organizationId).then((role) => role !== undefined);
-    membershipOfRequest.set(request, membership);
-  }
-  return membership;
+export async function isWorkspaceMember(request: FastifyRequest, db: Kysely<DB>): Promise<boolean> {
+  return (await workspaceRole(request, db)) !== undefined;
 }
 
 /** The matrix itself: may `user` read and edit `plio` in this request's workspace? */
