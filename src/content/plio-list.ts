@@ -69,24 +69,26 @@ export async function listPlios(
   }
 
   const count = async (query: PlioQuery) => Number((await query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
-  const rawCount = await count(base);
   const filtered = applySearch(base, request.query.search);
-  // Without search terms `filtered` is `base`, already counted.
-  const total = rawCount === 0 || filtered === base ? rawCount : await count(filtered);
-
   const rawPage = request.query.page ?? '1';
-  const lastPage = Math.max(1, Math.ceil(total / PAGE_SIZE));
-  const page = rawPage === 'last' ? lastPage : /^\d{1,9}$/.test(rawPage) ? Number(rawPage) : NaN;
-  if (!(page >= 1 && page <= lastPage)) throw errors.notFoundWith('Invalid page.');
+  // `?page=last` needs the total before the page; other pages read it from
+  // the page itself (a window count), one query fewer on the common path.
+  const knownTotal = rawPage === 'last' ? await count(filtered) : undefined;
+  const page =
+    rawPage === 'last' ? Math.max(1, Math.ceil((knownTotal ?? 0) / PAGE_SIZE)) : /^\d{1,9}$/.test(rawPage) ? Number(rawPage) : NaN;
+  if (!(page >= 1)) throw errors.notFoundWith('Invalid page.');
 
-  let rowsQuery = filtered.selectAll('p').select((eb) =>
-    eb
-      .selectFrom('session as s')
-      .select((inner) => inner.fn.count<string>('s.user_id').distinct().as('viewers'))
-      .whereRef('s.plio_id', '=', 'p.id')
-      .where('s.deleted_at', 'is', null)
-      .as('unique_viewers'),
-  );
+  let rowsQuery = filtered
+    .selectAll('p')
+    .select((eb) => [
+      eb
+        .selectFrom('session as s')
+        .select((inner) => inner.fn.count<string>('s.user_id').distinct().as('viewers'))
+        .whereRef('s.plio_id', '=', 'p.id')
+        .where('s.deleted_at', 'is', null)
+        .as('unique_viewers'),
+      sql<string>`count(*) over ()`.as('total'),
+    ]);
   for (const { field, descending } of parseOrdering(request.query.ordering)) {
     const direction = descending ? 'desc' : 'asc';
     rowsQuery = field === 'unique_viewers' ? rowsQuery.orderBy('unique_viewers', direction) : rowsQuery.orderBy(`p.${field as 'name'}`, direction);
@@ -96,6 +98,11 @@ export async function listPlios(
     .limit(PAGE_SIZE)
     .offset((page - 1) * PAGE_SIZE)
     .execute();
+  // An empty page past the first is past the end; an empty first page means no plios.
+  if (rows.length === 0 && page > 1) throw errors.notFoundWith('Invalid page.');
+  const total = knownTotal ?? Number(rows[0]?.total ?? 0);
+  const rawCount = filtered === base ? total : await count(base);
+  const lastPage = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const items = await loadItemsJson(
     request.scope.query,
     rows.map((row) => row.id),
