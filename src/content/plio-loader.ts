@@ -161,28 +161,18 @@ export async function plioUuidsEmbedding(
 ): Promise<string[]> {
   const uuids = new Set<string>();
   const add = (rows: { uuid: string }[]) => rows.forEach((row) => uuids.add(row.uuid));
+  const viaQuestions = () =>
+    query.selectFrom('plio as p').innerJoin('item as i', 'i.plio_id', 'p.id').innerJoin('question as q', 'q.item_id', 'i.id').select('p.uuid');
   if (what.items?.length) {
     add(await query.selectFrom('plio as p').innerJoin('item as i', 'i.plio_id', 'p.id').select('p.uuid').where('i.id', 'in', what.items).execute());
   }
   if (what.questions?.length) {
-    add(
-      await query
-        .selectFrom('plio as p')
-        .innerJoin('item as i', 'i.plio_id', 'p.id')
-        .innerJoin('question as q', 'q.item_id', 'i.id')
-        .select('p.uuid')
-        .where('q.id', 'in', what.questions)
-        .execute(),
-    );
+    add(await viaQuestions().where('q.id', 'in', what.questions).execute());
   }
   if (what.images?.length) {
     const ids = what.images.map(String);
     add(
-      await query
-        .selectFrom('plio as p')
-        .innerJoin('item as i', 'i.plio_id', 'p.id')
-        .innerJoin('question as q', 'q.item_id', 'i.id')
-        .select('p.uuid')
+      await viaQuestions()
         .where((eb) =>
           eb.or([
             eb('q.image_id', 'in', what.images ?? []),

@@ -78,7 +78,7 @@ export class Migrator {
   async plan(only?: readonly string[]): Promise<{ behind: string[]; current: number }> {
     const latest = this.tenantVersion;
     const [publicVersion, rows, total] = await Promise.all([
-      this.publicTenantVersion(),
+      this.ledgerCount('tenant'),
       this.db
         .selectFrom('public.organization')
         .select('schema_name')
@@ -104,7 +104,7 @@ export class Migrator {
 
   /** Number of schemas not at the latest version (0 means ready). */
   async pendingCount(): Promise<number> {
-    const sharedApplied = await this.sharedVersion();
+    const sharedApplied = await this.ledgerCount('shared');
     if (sharedApplied < this.sets.shared.length) return 1;
     const { behind } = await this.plan();
     return behind.length;
@@ -137,14 +137,7 @@ export class Migrator {
     }
   }
 
-  private async sharedVersion(): Promise<number> {
-    return this.ledgerCount('shared');
-  }
-
-  private async publicTenantVersion(): Promise<number> {
-    return this.ledgerCount('tenant');
-  }
-
+  /** How many migrations of `set` public's ledger holds. */
   private async ledgerCount(set: 'shared' | 'tenant'): Promise<number> {
     const { rows } = await sql<{ count: number }>`
       select count(*)::int as count from public.plio_migration where migration_set = ${set}`

@@ -84,20 +84,7 @@ export class Organizations {
       .transaction()
       .execute(async (trx) => {
         if (isPublic && (await this.findBySchema(PUBLIC_SCHEMA, trx))) throw errors.schemaNameTaken(PUBLIC_SCHEMA);
-        const inserted = await trx
-          .insertInto('public.organization')
-          .values({
-            name: input.name,
-            shortcode: input.shortcode,
-            schema_name: input.schemaName,
-            api_key: generateApiKey(),
-            config: input.config === undefined || input.config === null ? null : JSON.stringify(input.config),
-            // public is migrated before its row can exist (the table comes from
-            // the shared set), so both start at the latest version.
-            schema_version: this.migrations.tenant.length,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const inserted = await this.insertRow(trx, input.name, input.shortcode, input.schemaName, input.config ?? null);
         if (!isPublic) await createTenantSchema(trx, input.schemaName, this.migrations.tenant);
         if (input.domain !== undefined) await this.addDomain(trx, inserted.id, input.domain, true);
         await notifyTenancyChanged(trx);
@@ -237,18 +224,7 @@ export class Organizations {
     const row = await this.db
       .transaction()
       .execute(async (trx) => {
-        const inserted = await trx
-          .insertInto('public.organization')
-          .values({
-            name,
-            shortcode: newShortcode,
-            schema_name: schemaName,
-            api_key: generateApiKey(),
-            config: config === null ? null : JSON.stringify(config),
-            schema_version: this.migrations.tenant.length,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const inserted = await this.insertRow(trx, name, newShortcode, schemaName, config);
         await createTenantSchema(trx, schemaName, this.migrations.tenant);
         await cloneSchemaData(trx, source.schemaName, schemaName);
         await notifyTenancyChanged(trx);
@@ -257,6 +233,26 @@ export class Organizations {
       .catch(mapOrganizationError({ shortcode: newShortcode, schemaName }));
     tenancyEvents.emit('changed');
     return toOrganization(row);
+  }
+
+  /**
+   * The organization row of a schema about to be created at the latest
+   * version. (Public is migrated before its row can exist — the table comes
+   * from the shared set — so it starts at the latest version too.)
+   */
+  private insertRow(trx: Kysely<DB>, name: string, shortcode: string, schemaName: string, config: Record<string, unknown> | null) {
+    return trx
+      .insertInto('public.organization')
+      .values({
+        name,
+        shortcode,
+        schema_name: schemaName,
+        api_key: generateApiKey(),
+        config: config === null ? null : JSON.stringify(config),
+        schema_version: this.migrations.tenant.length,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   private live() {
