@@ -3,8 +3,9 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { errors } from '../errors.ts';
 import { systemClock, type Clock } from './clock.ts';
+import type { Credential, CredentialCache } from './credential-cache.ts';
 import { rememberWorkspaceRole, type RoleName } from './memberships.ts';
-import { userForAccessToken } from './tokens.ts';
+import { hashToken, userForAccessToken } from './tokens.ts';
 
 /** The signed-in user of a request. */
 export interface CurrentUser {
@@ -22,18 +23,41 @@ declare module 'fastify' {
 }
 
 /** Reads the bearer token of every request (after the tenant is resolved). */
-export function installAuthentication(app: FastifyInstance, db: Kysely<DB>, clock: Clock = systemClock): void {
+export function installAuthentication(app: FastifyInstance, db: Kysely<DB>, credentials: CredentialCache, clock: Clock = systemClock): void {
   app.decorateRequest('user', null);
   app.addHook('onRequest', async (request) => {
     const token = bearerToken(request);
     if (!token) return;
     // The request's tenant is resolved by now (an earlier onRequest hook).
     const organizationId = request.tenant && !request.scope.isPersonalWorkspace ? request.tenant.id : null;
-    const row = await userForAccessToken(db, token, clock(), organizationId);
-    if (!row) return;
-    request.user = { id: row.id, email: row.email, mobile: row.mobile, isSuperuser: row.is_superuser };
-    if (organizationId !== null) rememberWorkspaceRole(request, (row.workspace_role ?? undefined) as RoleName | undefined);
+    const now = clock();
+    const tokenHash = hashToken(token);
+    const credential = credentials.get(tokenHash, organizationId, now) ?? (await readCredential(db, credentials, token, tokenHash, organizationId, now));
+    if (!credential) return;
+    request.user = credential.user;
+    if (organizationId !== null) rememberWorkspaceRole(request, credential.role);
   });
+}
+
+/** Asks the database who the token belongs to, and remembers the answer. */
+async function readCredential(
+  db: Kysely<DB>,
+  credentials: CredentialCache,
+  token: string,
+  tokenHash: string,
+  organizationId: number | null,
+  now: Date,
+): Promise<Credential | undefined> {
+  const stamp = credentials.stamp();
+  const row = await userForAccessToken(db, token, now, organizationId);
+  if (!row) return undefined;
+  const credential: Credential = {
+    user: Object.freeze({ id: row.id, email: row.email, mobile: row.mobile, isSuperuser: row.is_superuser }),
+    role: (row.workspace_role ?? undefined) as RoleName | undefined,
+    tokenExpiresAt: row.expires_at,
+  };
+  credentials.set(tokenHash, organizationId, credential, stamp);
+  return credential;
 }
 
 function bearerToken(request: FastifyRequest): string | undefined {

@@ -3,6 +3,7 @@ import websocket from '@fastify/websocket';
 import type { AppContext } from '../app-context.ts';
 import type { Feature } from '../feature.ts';
 import { systemClock, type Clock } from './clock.ts';
+import { CredentialCache, CREDENTIALS_CHANNEL } from './credential-cache.ts';
 import { installAuthentication } from './current-user.ts';
 import { ensureOAuthClient } from './oauth-clients.ts';
 import { seedRoles } from './roles.ts';
@@ -40,7 +41,10 @@ export function createAccounts(options: AccountsOptions = {}): Feature {
     },
 
     async routes(app, context) {
-      installAuthentication(app, context.db, clock);
+      const credentials = new CredentialCache();
+      app.addHook('onClose', async () => credentials.close());
+      await context.database.listen(CREDENTIALS_CHANNEL, (payload) => credentials.forgetFromNotification(payload));
+      installAuthentication(app, context.db, credentials, clock);
       const events = createUserEvents(context.config.redisUrl, context.log);
       app.addHook('onClose', () => events.close());
       // Serve only once changes made on other instances are heard.

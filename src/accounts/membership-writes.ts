@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { PG, pgErrorCode, uniqueViolation } from '../db/db-errors.ts';
 import type { DB } from '../db/schema.ts';
 import { errors } from '../errors.ts';
+import { credentialsChanged } from './credential-cache.ts';
 import type { Membership } from './memberships.ts';
 
 export interface MembershipInput {
@@ -15,16 +16,19 @@ const RETURNED = ['id', 'user_id as user', 'organization_id as organization', 'r
 
 /** Adds a member; a second membership of the same user in the same organization is a clear 400. */
 export async function createMembership(db: Kysely<DB>, input: MembershipInput): Promise<Membership> {
-  return db
+  const created = await db
     .insertInto('public.organization_user')
     .values({ user_id: input.user, organization_id: input.organization, role_id: input.role, is_owner: input.is_owner ?? false })
     .returning(RETURNED)
     .executeTakeFirstOrThrow()
     .catch(membershipError);
+  await credentialsChanged(db, [created.user]);
+  return created;
 }
 
-export async function updateMembership(db: Kysely<DB>, id: number, input: MembershipInput): Promise<Membership> {
-  return db
+/** Rewrites a membership; `current` is the row before, whose user may lose the role. */
+export async function updateMembership(db: Kysely<DB>, current: Pick<Membership, 'id' | 'user'>, input: MembershipInput): Promise<Membership> {
+  const updated = await db
     .updateTable('public.organization_user')
     .set({
       user_id: input.user,
@@ -33,14 +37,17 @@ export async function updateMembership(db: Kysely<DB>, id: number, input: Member
       ...(input.is_owner === undefined ? {} : { is_owner: input.is_owner }),
       updated_at: new Date(),
     })
-    .where('id', '=', id)
+    .where('id', '=', current.id)
     .returning(RETURNED)
     .executeTakeFirstOrThrow()
     .catch(membershipError);
+  await credentialsChanged(db, [current.user, updated.user]);
+  return updated;
 }
 
-export async function deleteMembership(db: Kysely<DB>, id: number): Promise<void> {
-  await db.deleteFrom('public.organization_user').where('id', '=', id).execute();
+export async function deleteMembership(db: Kysely<DB>, membership: Pick<Membership, 'id' | 'user'>): Promise<void> {
+  await db.deleteFrom('public.organization_user').where('id', '=', membership.id).execute();
+  await credentialsChanged(db, [membership.user]);
 }
 
 function membershipError(error: unknown): never {

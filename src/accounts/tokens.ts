@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
+import { credentialsChanged } from './credential-cache.ts';
 
 export const ACCESS_TOKEN_SECONDS = 24 * 60 * 60;
 export const REFRESH_TOKEN_SECONDS = 7 * 24 * 60 * 60;
@@ -83,7 +84,7 @@ export async function userForAccessToken(db: Kysely<DB>, token: string, now: Dat
       join.onRef('m.user_id', '=', 'u.id').on('m.organization_id', '=', organizationId ?? -1),
     )
     .leftJoin('public.role as r', 'r.id', 'm.role_id')
-    .select(['u.id', 'u.email', 'u.mobile', 'u.is_superuser', 'r.name as workspace_role'])
+    .select(['u.id', 'u.email', 'u.mobile', 'u.is_superuser', 'r.name as workspace_role', 't.expires_at'])
     .where('t.token_hash', '=', hashToken(token))
     .where('t.expires_at', '>', now)
     .where('u.deleted_at', 'is', null)
@@ -111,20 +112,22 @@ export async function findRefreshToken(db: Kysely<DB>, refreshToken: string, now
  * two requests race with it.
  */
 export async function spendRefreshToken(db: Kysely<DB>, id: number, now: Date): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const spent = await trx
+  const spent = await db.transaction().execute(async (trx) => {
+    const row = await trx
       .updateTable('public.oauth_refresh_token')
       .set({ revoked_at: now })
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
-      .returning('access_token_id')
+      .returning(['access_token_id', 'user_id'])
       .executeTakeFirst();
-    if (!spent) return false;
-    if (spent.access_token_id !== null) {
-      await trx.deleteFrom('public.oauth_access_token').where('id', '=', spent.access_token_id).execute();
+    if (row?.access_token_id != null) {
+      await trx.deleteFrom('public.oauth_access_token').where('id', '=', row.access_token_id).execute();
     }
-    return true;
+    return row;
   });
+  if (!spent) return false;
+  await credentialsChanged(db, [spent.user_id]);
+  return true;
 }
 
 /**
@@ -134,10 +137,10 @@ export async function spendRefreshToken(db: Kysely<DB>, id: number, now: Date): 
  */
 export async function revokeToken(db: Kysely<DB>, token: string, applicationId: number, now: Date = new Date()): Promise<void> {
   const hash = hashToken(token);
-  await db.transaction().execute(async (trx) => {
+  const userIds = await db.transaction().execute(async (trx) => {
     const access = await trx
       .selectFrom('public.oauth_access_token')
-      .select('id')
+      .select(['id', 'user_id'])
       .where('token_hash', '=', hash)
       .where((eb) => eb.or([eb('application_id', 'is', null), eb('application_id', '=', applicationId)]))
       .executeTakeFirst();
@@ -151,9 +154,11 @@ export async function revokeToken(db: Kysely<DB>, token: string, applicationId: 
           access ? eb('access_token_id', '=', access.id) : eb('token_hash', '=', hash),
         ]),
       )
-      .returning('access_token_id')
+      .returning(['access_token_id', 'user_id'])
       .execute();
     const accessIds = [access?.id, ...refresh.map((row) => row.access_token_id)].filter((id): id is number => typeof id === 'number');
     if (accessIds.length > 0) await trx.deleteFrom('public.oauth_access_token').where('id', 'in', accessIds).execute();
+    return [access?.user_id, ...refresh.map((row) => row.user_id)].filter((id): id is number => typeof id === 'number');
   });
+  await credentialsChanged(db, userIds);
 }

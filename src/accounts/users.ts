@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { uniqueViolation } from '../db/db-errors.ts';
 import type { DB, UserTable } from '../db/schema.ts';
+import { credentialsChanged } from './credential-cache.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
 export type UserRow = Selectable<UserTable>;
@@ -112,5 +113,6 @@ export async function ensureSuperuser(db: Kysely<DB>, email: string, password: s
     .where('id', '=', current.id)
     .returningAll()
     .executeTakeFirstOrThrow();
+  await credentialsChanged(db, [user.id]);
   return { user, created: false };
 }

@@ -1,4 +1,5 @@
 import { issueTokens } from '../../src/accounts/tokens.ts';
+import { createMembership } from '../../src/accounts/membership-writes.ts';
 import type { RoleName } from '../../src/accounts/memberships.ts';
 import type { TestApp } from './app.ts';
 
@@ -41,11 +42,11 @@ export async function createUser(
   };
 }
 
-/** Makes `user` a member of the organization with `role`. */
+/** Makes `user` a member of the organization with `role` (as the API does: signed-in sessions see it at once). */
 export async function addMembership(app: TestApp, userId: number, organizationId: number, role: RoleName): Promise<void> {
   const db = app.context.db;
   const roleRow = await db.selectFrom('public.role').select('id').where('name', '=', role).executeTakeFirst();
   const roleId =
     roleRow?.id ?? (await db.insertInto('public.role').values({ name: role }).returning('id').executeTakeFirstOrThrow()).id;
-  await db.insertInto('public.organization_user').values({ user_id: userId, organization_id: organizationId, role_id: roleId }).execute();
+  await createMembership(db, { user: userId, organization: organizationId, role: roleId });
 }

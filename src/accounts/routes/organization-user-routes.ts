@@ -105,7 +105,7 @@ export async function organizationUserRoutes(app: FastifyInstance, deps: Account
           const actorRole = await roleInOrganization(db, viewer.id, input.organization ?? membership.organization);
           if (!canGrant(actorRole, membership.roleName)) throw errors.permissionDenied();
         }
-        const updated = await updateMembership(db, membership.id, { ...pickMembership(membership)!, ...input });
+        const updated = await updateMembership(db, membership, { ...pickMembership(membership)!, ...input });
         await changed(membership.user, updated.user);
         return updated;
       },
@@ -119,7 +119,7 @@ export async function organizationUserRoutes(app: FastifyInstance, deps: Account
     if (!viewer.isSuperuser && !canGrant(await roleInOrganization(db, viewer.id, membership.organization), membership.roleName)) {
       throw errors.permissionDenied();
     }
-    await deleteMembership(db, membership.id);
+    await deleteMembership(db, membership);
     await changed(membership.user);
     return reply.status(204).send();
   });

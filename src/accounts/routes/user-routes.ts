@@ -6,6 +6,7 @@ import type { NewRow, RowUpdate } from '../../db/schema.ts';
 import { errors } from '../../errors.ts';
 import { requireUser, type CurrentUser } from '../current-user.ts';
 import { canAccessUser } from '../permissions.ts';
+import { credentialsChanged } from '../credential-cache.ts';
 import { userForAccessToken } from '../tokens.ts';
 import { userJson, usersJson } from '../user-json.ts';
 import { findUser, liveUsers, type UserRow } from '../users.ts';
@@ -37,6 +38,7 @@ export async function userRoutes(app: FastifyInstance, deps: AccountsDeps): Prom
       .returningAll()
       .executeTakeFirstOrThrow()
       .catch(userWriteError);
+    await credentialsChanged(db, [user.id]);
     await deps.events.publish(user.id);
     return saved;
   };
@@ -143,6 +145,7 @@ export async function userRoutes(app: FastifyInstance, deps: AccountsDeps): Prom
   app.delete('/api/v1/users/:id/', { schema: { tags, summary: 'Soft-delete a user', params: IdParams } }, async (request, reply) => {
     const { user } = await accessibleUser(request);
     await db.updateTable('public.user').set({ deleted_at: new Date(), updated_at: new Date() }).where('id', '=', user.id).execute();
+    await credentialsChanged(db, [user.id]);
     return reply.status(204).send();
   });
 

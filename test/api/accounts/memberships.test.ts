@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { credentialsChanged } from '../../../src/accounts/credential-cache.ts';
 import type { RoleName } from '../../../src/accounts/memberships.ts';
 import type { Organization } from '../../../src/tenancy/organizations.ts';
 import { startApp, type TestApp } from '../../support/app.ts';
@@ -47,13 +48,15 @@ describe('organization users and roles', () => {
       .where('user_id', '=', userId)
       .where('organization_id', '=', organizationId)
       .executeTakeFirstOrThrow();
-  const setRole = async (userId: number, organizationId: number, role: RoleName) =>
-    app.context.db
+  const setRole = async (userId: number, organizationId: number, role: RoleName) => {
+    await app.context.db
       .updateTable('public.organization_user')
       .set({ role_id: roles[role] })
       .where('user_id', '=', userId)
       .where('organization_id', '=', organizationId)
       .execute();
+    await credentialsChanged(app.context.db, [userId]);
+  };
   const post = (as: TestUser, payload: Record<string, unknown>) =>
     app.request({ method: 'POST', url: '/api/v1/organization-users/', headers: as.headers(), payload });
   const put = (as: TestUser, id: number, payload: Record<string, unknown>) =>

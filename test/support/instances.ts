@@ -1,0 +1,29 @@
+import type { KyselyPlugin } from 'kysely';
+import pino from 'pino';
+import { boot, type Running } from '../../src/boot.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { TestApp } from './app.ts';
+
+/** Counts the queries an app sends (pass it to {@link secondInstance}). */
+export function queryCounter(): KyselyPlugin & { count: number } {
+  return {
+    count: 0,
+    transformQuery(args) {
+      this.count++;
+      return args.node;
+    },
+    async transformResult(args) {
+      return args.result;
+    },
+  };
+}
+
+/**
+ * Another server instance on `app`'s database, with its own caches — as a
+ * second process would be. Close it before `app`.
+ */
+export async function secondInstance(app: TestApp, env: Record<string, string> = {}, plugin?: KyselyPlugin): Promise<Running> {
+  const shared = { ...app.database, close: async () => {} };
+  const database = plugin ? { ...shared, db: app.database.db.withPlugin(plugin) } : shared;
+  return boot(loadConfig({ LOG_LEVEL: 'silent', ...env }), { database, log: pino({ level: 'silent' }) });
+}
