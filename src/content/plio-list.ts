@@ -6,11 +6,13 @@
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { CurrentUser } from '../accounts/current-user.ts';
+import { cacheKey } from '../cache/index.ts';
 import { errors } from '../errors.ts';
 import { isWorkspaceMember } from './plio-access.ts';
 import type { ContentDeps } from './content-deps.ts';
-import { loadItemsJson } from './plio-loader.ts';
-import { iso, type Json } from './representations.ts';
+import { plioListsKey } from './cache-keys.ts';
+import { loadPliosByRef } from './plio-loader.ts';
+import type { Json } from './representations.ts';
 
 export const PAGE_SIZE = 5;
 const ORDERABLE = new Set(['unique_viewers', 'name', 'updated_at', 'created_at']);
@@ -29,8 +31,8 @@ export function parseOrdering(raw: string | undefined): { field: string; descend
 }
 
 /** `?search=`: every term must match the name, status, uuid or update time. */
-function applySearch(query: PlioQuery, search: string | undefined): PlioQuery {
-  const terms = (search ?? '').split(/[\s,]+/).filter(Boolean).slice(0, 20);
+function applySearch(query: PlioQuery, search: string): PlioQuery {
+  const terms = search.split(/[\s,]+/).filter(Boolean).slice(0, 20);
   for (const term of terms) {
     const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     query = query.where((eb) =>
@@ -53,43 +55,85 @@ function pageLink(request: FastifyRequest, page: number): string {
   return url.toString();
 }
 
-export async function listPlios(
-  request: FastifyRequest<{ Querystring: { page?: string; search?: string; ordering?: string } }>,
-  user: CurrentUser,
-  deps: ContentDeps,
-): Promise<Json> {
-  const empty = { count: 0, page_size: PAGE_SIZE, next: null, previous: null, results: [], raw_count: 0 };
+/** What a cached list page holds: the order and the counts; the plios themselves come from the plio cache. */
+interface ListPage {
+  /** The page number (`?page=last` resolved). */
+  page: number;
+  total: number;
+  rawCount: number;
+  rows: { id: number; uuid: string; unique_viewers: number }[];
+}
+
+type ListRequest = FastifyRequest<{ Querystring: { page?: string; search?: string; ordering?: string } }>;
+
+export async function listPlios(request: ListRequest, user: CurrentUser, deps: ContentDeps): Promise<Json> {
   let base = livePlios(request);
   if (request.scope.isPersonalWorkspace) {
     base = base.where('p.created_by_id', '=', user.id);
   } else if (await isWorkspaceMember(request, deps.context.db)) {
     base = base.where((eb) => eb.or([eb('p.is_public', '=', true), eb('p.created_by_id', '=', user.id)]));
   } else {
-    return empty;
+    return { count: 0, page_size: PAGE_SIZE, next: null, previous: null, results: [], raw_count: 0 };
   }
-
-  const count = async (query: PlioQuery) => Number((await query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
-  const filtered = applySearch(base, request.query.search);
   const rawPage = request.query.page ?? '1';
-  // `?page=last` needs the total before the page; other pages read it from
-  // the page itself (a window count), one query fewer on the common path.
-  const knownTotal = rawPage === 'last' ? await count(filtered) : undefined;
-  const page =
-    rawPage === 'last' ? Math.max(1, Math.ceil((knownTotal ?? 0) / PAGE_SIZE)) : /^\d{1,9}$/.test(rawPage) ? Number(rawPage) : NaN;
-  if (!(page >= 1)) throw errors.notFoundWith('Invalid page.');
+  if (rawPage !== 'last' && !(/^\d{1,9}$/.test(rawPage) && Number(rawPage) >= 1)) throw errors.notFoundWith('Invalid page.');
 
-  let rowsQuery = filtered
-    .selectAll('p')
-    .select((eb) => [
-      eb
-        .selectFrom('session as s')
-        .select((inner) => inner.fn.count<string>('s.user_id').distinct().as('viewers'))
-        .whereRef('s.plio_id', '=', 'p.id')
-        .where('s.deleted_at', 'is', null)
-        .as('unique_viewers'),
-      sql<string>`count(*) over ()`.as('total'),
-    ]);
-  for (const { field, descending } of parseOrdering(request.query.ordering)) {
+  // Pages are stored under the version of the workspace's list key: any
+  // write that can change a page bumps it, and a page read while one
+  // happened lands under the old version, where nobody looks any more.
+  const { schema } = request.scope;
+  const version = await deps.cache.version(plioListsKey(schema));
+  const { search = '', ordering = '' } = request.query;
+  const key = cacheKey(schema, 'plio-list-page', JSON.stringify([request.tenant?.id ?? null, version, user.id, rawPage, search, ordering]));
+  let listPage = await deps.cache.get<ListPage>(key);
+  if (!listPage) {
+    listPage = await readListPage(base, rawPage, search, ordering);
+    await deps.cache.set(key, listPage);
+  }
+  // An empty page past the first is past the end; an empty first page means no plios.
+  if (listPage.rows.length === 0 && listPage.page > 1) throw errors.notFoundWith('Invalid page.');
+
+  const plios = await loadPliosByRef(request.scope.query, deps.cache, schema, listPage.rows);
+  const results = listPage.rows.flatMap((row) => {
+    const loaded = plios.get(row.id);
+    // Deleted since the page was read: its invalidation is on its way.
+    if (!loaded) return [];
+    const { video: _video, ...content } = loaded.content;
+    return [{ ...content, video_id: loaded.plio.video_id, created_by_id: loaded.plio.created_by_id, unique_viewers: row.unique_viewers }];
+  });
+  const { page, total } = listPage;
+  const lastPage = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  return {
+    count: total,
+    page_size: PAGE_SIZE,
+    next: page < lastPage ? pageLink(request, page + 1) : null,
+    previous: page > 1 ? pageLink(request, page - 1) : null,
+    results,
+    raw_count: listPage.rawCount,
+  };
+}
+
+/** The page's plio ids in order, with their viewers and the counts: one query (two for `?page=last` or a search). */
+async function readListPage(base: PlioQuery, rawPage: string, search: string, ordering: string): Promise<ListPage> {
+  const count = async (query: PlioQuery) => Number((await query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const filtered = applySearch(base, search);
+  // `?page=last` needs the total before the page; other pages read it from
+  // the page itself (a window count).
+  const knownTotal = rawPage === 'last' ? await count(filtered) : undefined;
+  const page = knownTotal === undefined ? Number(rawPage) : Math.max(1, Math.ceil(knownTotal / PAGE_SIZE));
+
+  let rowsQuery = filtered.select((eb) => [
+    'p.id',
+    'p.uuid',
+    eb
+      .selectFrom('session as s')
+      .select((inner) => inner.fn.count<string>('s.user_id').distinct().as('viewers'))
+      .whereRef('s.plio_id', '=', 'p.id')
+      .where('s.deleted_at', 'is', null)
+      .as('unique_viewers'),
+    sql<string>`count(*) over ()`.as('total'),
+  ]);
+  for (const { field, descending } of parseOrdering(ordering)) {
     const direction = descending ? 'desc' : 'asc';
     rowsQuery = field === 'unique_viewers' ? rowsQuery.orderBy('unique_viewers', direction) : rowsQuery.orderBy(`p.${field as 'name'}`, direction);
   }
@@ -98,36 +142,11 @@ export async function listPlios(
     .limit(PAGE_SIZE)
     .offset((page - 1) * PAGE_SIZE)
     .execute();
-  // An empty page past the first is past the end; an empty first page means no plios.
-  if (rows.length === 0 && page > 1) throw errors.notFoundWith('Invalid page.');
   const total = knownTotal ?? Number(rows[0]?.total ?? 0);
-  const rawCount = filtered === base ? total : await count(base);
-  const lastPage = Math.max(1, Math.ceil(total / PAGE_SIZE));
-  const items = await loadItemsJson(
-    request.scope.query,
-    rows.map((row) => row.id),
-  );
-  const results = rows.map((row) => ({
-    id: row.id,
-    video_id: row.video_id,
-    name: row.name,
-    uuid: row.uuid,
-    created_by_id: row.created_by_id,
-    failsafe_url: row.failsafe_url,
-    status: row.status,
-    is_public: row.is_public,
-    config: row.config,
-    created_at: iso(row.created_at),
-    updated_at: iso(row.updated_at),
-    unique_viewers: Number(row.unique_viewers),
-    items: items.get(row.id) ?? [],
-  }));
   return {
-    count: total,
-    page_size: PAGE_SIZE,
-    next: page < lastPage ? pageLink(request, page + 1) : null,
-    previous: page > 1 ? pageLink(request, page - 1) : null,
-    results,
-    raw_count: rawCount,
+    page,
+    total,
+    rawCount: filtered === base ? total : await count(base),
+    rows: rows.map((row) => ({ id: row.id, uuid: row.uuid, unique_viewers: Number(row.unique_viewers) })),
   };
 }

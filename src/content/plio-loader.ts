@@ -3,7 +3,8 @@
  * number of queries whatever their size, and keeps the result in the cache.
  */
 import { sql, type QueryCreator } from 'kysely';
-import { cacheKey, type Cache } from '../cache/index.ts';
+import type { Cache } from '../cache/index.ts';
+import { plioKey, plioListsKey } from './cache-keys.ts';
 import type { DB, Row } from '../db/schema.ts';
 import { imageJson, itemJson, plioContentJson, type ImagesById, type Json } from './representations.ts';
 
@@ -114,7 +115,7 @@ async function loadFromDatabase(query: Query, where: { uuids: readonly string[] 
 
 /** A live plio by uuid, from the cache when it holds it. */
 export async function loadPlio(query: Query, cache: Cache, schema: string, uuid: string): Promise<LoadedPlio | undefined> {
-  const key = cacheKey(schema, 'plio', uuid);
+  const key = plioKey(schema, uuid);
   const cached = await cache.get<LoadedPlio>(key);
   if (cached) return cached;
   const version = await cache.version(key);
@@ -126,13 +127,23 @@ export async function loadPlio(query: Query, cache: Cache, schema: string, uuid:
 /** Many live plios by id (sessions, experiments): the cache first, then the misses together. */
 export async function loadPliosById(query: Query, cache: Cache, schema: string, ids: readonly number[]): Promise<Map<number, LoadedPlio>> {
   const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const refs = await query.selectFrom('plio').select(['id', 'uuid']).where('id', 'in', unique).where('deleted_at', 'is', null).execute();
+  return loadPliosByRef(query, cache, schema, refs);
+}
+
+/** Plios whose id and uuid the caller knows (a list page): the cache first, then the misses together. */
+export async function loadPliosByRef(
+  query: Query,
+  cache: Cache,
+  schema: string,
+  refs: readonly { id: number; uuid: string }[],
+): Promise<Map<number, LoadedPlio>> {
   const found = new Map<number, LoadedPlio>();
-  if (unique.length === 0) return found;
-  const uuids = await query.selectFrom('plio').select(['id', 'uuid']).where('id', 'in', unique).where('deleted_at', 'is', null).execute();
   const misses: number[] = [];
   const versions = new Map<string, string>();
-  for (const { id, uuid } of uuids) {
-    const key = cacheKey(schema, 'plio', uuid);
+  for (const { id, uuid } of refs) {
+    const key = plioKey(schema, uuid);
     const cached = await cache.get<LoadedPlio>(key);
     if (cached) {
       found.set(id, cached);
@@ -143,15 +154,18 @@ export async function loadPliosById(query: Query, cache: Cache, schema: string, 
   }
   for (const loaded of await loadFromDatabase(query, { ids: misses })) {
     found.set(loaded.plio.id, loaded);
-    const key = cacheKey(schema, 'plio', loaded.plio.uuid);
+    const key = plioKey(schema, loaded.plio.uuid);
     await cache.set(key, loaded, versions.get(key));
   }
   return found;
 }
 
-/** Forgets cached plios (after any change to them or to what they embed). */
+/**
+ * Forgets cached plios (after any change to them or to what they embed, or
+ * a new plio), and the workspace's cached list pages with them.
+ */
 export async function invalidatePlios(cache: Cache, schema: string, uuids: readonly string[]): Promise<void> {
-  await cache.invalidate([...new Set(uuids)].map((uuid) => cacheKey(schema, 'plio', uuid)));
+  await cache.invalidate([plioListsKey(schema), ...[...new Set(uuids)].map((uuid) => plioKey(schema, uuid))]);
 }
 
 /** The uuids of the plios that embed any of these rows. */
@@ -186,4 +200,9 @@ export async function plioUuidsEmbedding(
     add(await query.selectFrom('plio').select('uuid').where('video_id', 'in', what.videos).execute());
   }
   return [...uuids];
+}
+
+/** Forgets the workspace's cached list pages alone (a plio's viewers changed). */
+export async function invalidatePlioLists(cache: Cache, schema: string): Promise<void> {
+  await cache.invalidate([plioListsKey(schema)]);
 }

@@ -136,7 +136,7 @@ export async function plioRoutes(root: FastifyInstance, deps: ContentDeps): Prom
     const plio = await findPlioForUser(request, db, request.params.uuid);
     const graph = await readPlioGraph(request.scope.query, plio);
     const copy = await request.scope.transaction((query) => writePlioGraph(query, graph, user.id));
-    return plioJson(db, await load(request, copy.uuid));
+    return reload(request, copy.uuid);
   });
 
   app.post(
@@ -156,6 +156,7 @@ export async function plioRoutes(root: FastifyInstance, deps: ContentDeps): Prom
       }
       const graph = await readPlioGraph(request.scope.query, plio);
       const copy = await targetScope.transaction((query) => writePlioGraph(query, graph, user.id));
+      await invalidatePlios(deps.cache, targetScope.schema, [copy.uuid]);
       const loaded = await loadPlio(targetScope.query, deps.cache, targetScope.schema, copy.uuid);
       if (!loaded) throw errors.notFound();
       return plioJson(db, loaded);

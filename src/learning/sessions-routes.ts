@@ -12,6 +12,7 @@ import { requireUser } from '../accounts/current-user.ts';
 import type { ContentDeps } from '../content/content-deps.ts';
 import { IdParams, parseId, RowId } from '../content/http.ts';
 import { mayPlayPlio } from '../content/plio-access.ts';
+import { invalidatePlioLists } from '../content/plio-loader.ts';
 import { softDeleteSessions } from '../content/soft-delete.ts';
 import { errors } from '../errors.ts';
 import { sessionsJson } from './session-json.ts';
@@ -153,6 +154,8 @@ export async function sessionRoutes(root: FastifyInstance, deps: ContentDeps): P
         .execute();
       return created;
     });
+    // A learner's first session adds a viewer to the plio's count in list pages.
+    if (session.is_first) await invalidatePlioLists(deps.cache, request.scope.schema);
     return reply.status(201).send((await sessionsJson(request, deps, [session]))[0]);
   });
 
@@ -185,6 +188,7 @@ export async function sessionRoutes(root: FastifyInstance, deps: ContentDeps): P
   app.delete('/api/v1/sessions/:id/', { schema: { tags, params: IdParams } }, async (request, reply) => {
     const session = await findOwn(request, request.params.id);
     await request.scope.transaction((query) => softDeleteSessions(query, [session.id]));
+    await invalidatePlioLists(deps.cache, request.scope.schema);
     return reply.status(204).send();
   });
 }
