@@ -26,13 +26,18 @@ export async function openCache(context: AppContext): Promise<Cache> {
     const memory = new MemoryCache(async (keys) => {
       await sql`select pg_notify(${CACHE_CHANNEL}, ${JSON.stringify(keys)})`.execute(context.db);
     });
-    await context.database.listen(CACHE_CHANNEL, (payload) => {
-      try {
-        memory.drop(JSON.parse(payload) as string[]);
-      } catch {
-        context.log.warn({ payload }, 'malformed cache invalidation');
-      }
-    });
+    await context.database.listen(
+      CACHE_CHANNEL,
+      (payload) => {
+        try {
+          memory.drop(JSON.parse(payload) as string[]);
+        } catch {
+          context.log.warn({ payload }, 'malformed cache invalidation');
+        }
+      },
+      // invalidations sent while the connection was down are lost: any entry may be stale
+      () => memory.clear(),
+    );
     cache = memory;
   }
   caches.set(context, cache);

@@ -9,7 +9,8 @@ interface Entry {
 /**
  * The process-local cache: a bounded map in insertion (least recently set)
  * order. Other instances hear of invalidations through `broadcast` (PostgreSQL
- * NOTIFY), and call {@link MemoryCache.drop} when they do.
+ * NOTIFY), and call {@link MemoryCache.drop} when they do, or
+ * {@link MemoryCache.clear} when they may have missed some.
  */
 export class MemoryCache implements Cache {
   readonly #entries = new Map<string, Entry>();
@@ -54,18 +55,29 @@ export class MemoryCache implements Cache {
 
   /** Forgets keys locally (an invalidation heard from another instance). */
   drop(keys: readonly string[]): void {
-    if (this.#invalidations.size > this.maxEntries * 10) {
-      this.#invalidations.clear();
-      this.#generation++;
-    }
+    if (this.#invalidations.size > this.maxEntries * 10) this.#newGeneration();
     for (const key of keys) {
       this.#entries.delete(key);
       this.#invalidations.set(key, (this.#invalidations.get(key) ?? 0) + 1);
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Forgets every entry, for when invalidations may have been missed. Values
+   * loaded before (with an older `version`) are no longer stored either.
+   */
+  clear(): void {
     this.#entries.clear();
+    this.#newGeneration();
+  }
+
+  async close(): Promise<void> {
+    this.clear();
+  }
+
+  /** Starts counting invalidations afresh; every earlier version token stops matching. */
+  #newGeneration(): void {
     this.#invalidations.clear();
+    this.#generation++;
   }
 }

@@ -5,6 +5,7 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Config } from '../config.ts';
 import { DataDirLock } from './data-dir-lock.ts';
+import { NotificationListener } from './listener.ts';
 import { SerializedPGliteDialect } from './pglite-driver.ts';
 import type { DB } from './schema.ts';
 
@@ -16,9 +17,16 @@ export interface Database {
   readonly description: string;
   /**
    * Calls `onMessage` for every NOTIFY on `channel` from any process.
+   *
+   * `onMissed` is called after the listening connection was lost and
+   * re-established: notifications sent meanwhile may have been missed, so
+   * the caller must forget whatever it derived from them (reload, clear).
+   * Resolves once listening; a failing connection does not make it reject
+   * but is retried, with backoff, until `close()`.
+   *
    * The embedded database has no other process, so it never calls back.
    */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<void>;
+  listen(channel: string, onMessage: (payload: string) => void, onMissed?: () => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,27 +78,20 @@ function openPostgres(url: string, poolSize = 4): Database {
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on demand.
   });
-  const listeners: pg.Client[] = [];
+  const listener = new NotificationListener(
+    // keepAlive: a connection that only listens never writes, so without
+    // probes a silently dropped one would go unnoticed.
+    () => new pg.Client({ connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 10_000 }),
+  );
   const safe = new URL(url);
   safe.password = '';
   return {
     kind: 'postgres',
     db: new Kysely<DB>({ dialect: new PostgresDialect({ pool, cursor: cursorWith(types) }) }),
     description: `PostgreSQL at ${safe.host}${safe.pathname}`,
-    async listen(channel, onMessage) {
-      const client = new pg.Client({ connectionString: url });
-      client.on('error', () => {
-        // The connection dropped; notifications stop until the next start.
-      });
-      await client.connect();
-      client.on('notification', (message) => {
-        if (message.channel === channel) onMessage(message.payload ?? '');
-      });
-      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
-      listeners.push(client);
-    },
+    listen: (channel, onMessage, onMissed) => listener.listen(channel, onMessage, onMissed),
     async close() {
-      await Promise.all(listeners.map((client) => client.end().catch(() => undefined)));
+      await listener.close();
       await pool.end();
     },
   };

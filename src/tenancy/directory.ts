@@ -40,7 +40,8 @@ export class TenantDirectory {
   /** Loads the directory and follows changes from this and other processes. */
   async start(database: Database): Promise<void> {
     tenancyEvents.on('changed', this.#onChange);
-    await database.listen(TENANCY_CHANNEL, this.#onChange);
+    // A reconnection may have missed changes: reload, as for a change.
+    await database.listen(TENANCY_CHANNEL, this.#onChange, this.#onChange);
     await this.load();
   }
 

@@ -9,7 +9,8 @@ import type { MigrationSets } from '../../src/tenancy/migration.ts';
 import { freshDatabase } from './database.ts';
 
 export interface TestApp extends Running {
-  database: Database;
+  /** `url`: on PostgreSQL, for connections of the test's own. */
+  database: Database & { url?: string };
   /** `app.inject` with JSON parsed into `json`. */
   request(options: InjectOptions): Promise<LightMyRequestResponse & { json: <T = any>() => T }>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }

@@ -1,0 +1,111 @@
+import pg from 'pg';
+
+/** The wait before the first reconnection attempt; it doubles after each failure. */
+const FIRST_RETRY_MS = 100;
+const MAX_RETRY_MS = 5_000;
+
+interface Subscriber {
+  onMessage(payload: string): void;
+  onMissed?(): void;
+}
+
+/**
+ * The one PostgreSQL connection a process LISTENs on, for every channel (a
+ * pooled connection cannot: the pool hands it to other queries).
+ *
+ * PostgreSQL keeps no notifications for a session that is gone, so when the
+ * connection is lost (a server restart, `pg_terminate_backend`) the listener
+ * reconnects with backoff until closed, LISTENs again, and only then calls
+ * every `onMissed`: whatever was sent in between is then covered.
+ */
+export class NotificationListener {
+  readonly #subscribers = new Map<string, Subscriber[]>();
+  /** The current connection, from the moment it is opened until it is lost. */
+  #client: pg.Client | undefined;
+  /** The current connection's opening: true once it listens on every channel. */
+  #ready: Promise<boolean> | undefined;
+  /** The timer of the next attempt, while there is no connection. */
+  #retry: NodeJS.Timeout | undefined;
+  #retryDelay = FIRST_RETRY_MS;
+  #closed = false;
+
+  constructor(private readonly newClient: () => pg.Client) {}
+
+  /**
+   * Subscribes, and resolves once the channel is listened on. It does not
+   * reject when the connection fails: the subscription stands, the listener
+   * keeps trying, and `onMissed` reports when it listens again.
+   */
+  async listen(channel: string, onMessage: (payload: string) => void, onMissed?: () => void): Promise<void> {
+    if (this.#closed) throw new Error('cannot listen: the database is closed');
+    this.#subscribers.set(channel, [...(this.#subscribers.get(channel) ?? []), { onMessage, onMissed }]);
+    if (this.#retry) return; // between connections: the next one listens on every channel
+    const ready = (this.#ready ??= this.#open());
+    // A connection opened earlier (or lost meanwhile) may not know the channel yet.
+    if ((await ready) && this.#ready === ready) await this.#listenOn(this.#client!, channel);
+  }
+
+  /** Stops listening and reconnecting. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    const client = this.#client;
+    this.#client = undefined;
+    this.#ready = undefined;
+    await client?.end();
+  }
+
+  /** Connects and LISTENs on every channel: true when done, false when the connection was lost on the way. */
+  async #open(): Promise<boolean> {
+    const client = this.newClient();
+    this.#client = client;
+    client.on('error', () => this.#lost(client));
+    client.on('end', () => this.#lost(client));
+    client.on('notification', (message) => this.#deliver(message));
+    try {
+      await client.connect();
+      // keys() also yields channels subscribed while this loop waits
+      for (const channel of this.#subscribers.keys()) await client.query(listenStatement(channel));
+    } catch {
+      this.#lost(client);
+    }
+    return this.#client === client;
+  }
+
+  async #listenOn(client: pg.Client, channel: string): Promise<void> {
+    try {
+      await client.query(listenStatement(channel));
+    } catch {
+      this.#lost(client); // the reconnection will listen on it
+    }
+  }
+
+  #deliver(message: pg.Notification): void {
+    for (const subscriber of this.#subscribers.get(message.channel) ?? []) subscriber.onMessage(message.payload ?? '');
+  }
+
+  /** Drops a failed connection (once: errors and its end both report it) and schedules the next. */
+  #lost(client: pg.Client): void {
+    if (client !== this.#client) return; // already handled, or closed
+    this.#client = undefined;
+    this.#ready = undefined;
+    void client.end(); // it may still be open when only a query failed
+    const delay = this.#retryDelay;
+    this.#retryDelay = Math.min(delay * 2, MAX_RETRY_MS);
+    // unref: a pending retry alone should not keep the process alive
+    this.#retry = setTimeout(() => void this.#reconnect(), delay).unref();
+  }
+
+  async #reconnect(): Promise<void> {
+    this.#retry = undefined;
+    const ready = (this.#ready = this.#open());
+    if (!(await ready) || this.#ready !== ready) return; // lost again: the next attempt is scheduled
+    this.#retryDelay = FIRST_RETRY_MS;
+    for (const subscribers of this.#subscribers.values()) for (const subscriber of subscribers) subscriber.onMissed?.();
+  }
+}
+
+function listenStatement(channel: string): string {
+  return `listen ${pg.escapeIdentifier(channel)}`;
+}
