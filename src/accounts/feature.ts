@@ -43,7 +43,11 @@ export function createAccounts(options: AccountsOptions = {}): Feature {
     async routes(app, context) {
       const credentials = new CredentialCache();
       app.addHook('onClose', async () => credentials.close());
-      await context.database.listen(CREDENTIALS_CHANNEL, (payload) => credentials.forgetFromNotification(payload));
+      await context.database.listen(
+        CREDENTIALS_CHANNEL,
+        (payload) => credentials.forgetFromNotification(payload),
+        () => credentials.forget('all'),
+      );
       installAuthentication(app, context.db, credentials, clock);
       const events = createUserEvents(context.config.redisUrl, context.log);
       app.addHook('onClose', () => events.close());
