@@ -2,7 +2,8 @@ import type { Cache } from './cache.ts';
 import { CACHE_TTL_SECONDS } from './cache.ts';
 
 interface Entry {
-  value: unknown;
+  /** The value as JSON: what Redis would hold, so both caches hand back the same values (and fresh copies). */
+  json: string;
   expiresAt: number;
 }
 
@@ -30,7 +31,7 @@ export class MemoryCache implements Cache {
       this.#entries.delete(key);
       return undefined;
     }
-    return structuredClone(entry.value) as T;
+    return JSON.parse(entry.json) as T;
   }
 
   async version(key: string): Promise<string> {
@@ -40,7 +41,7 @@ export class MemoryCache implements Cache {
   async set(key: string, value: unknown, version?: string): Promise<void> {
     if (version !== undefined && version !== (await this.version(key))) return;
     this.#entries.delete(key);
-    this.#entries.set(key, { value: structuredClone(value), expiresAt: Date.now() + CACHE_TTL_SECONDS * 1000 });
+    this.#entries.set(key, { json: JSON.stringify(value), expiresAt: Date.now() + CACHE_TTL_SECONDS * 1000 });
     if (this.#entries.size > this.maxEntries) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
