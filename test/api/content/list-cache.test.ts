@@ -142,6 +142,22 @@ describe('cached plio list pages', () => {
     assert.ok(here.results.every((plio) => plio.name !== 'in the other workspace'));
   });
 
+  it('shows another instance’s writes at once through Redis', async () => {
+    const env = { REDIS_URL: 'redis://127.0.0.1:6379' };
+    const [writer, reader] = [await secondInstance(app, env), await secondInstance(app, env)];
+    try {
+      const headers = owner.headers(org.shortcode);
+      const count = async () => ((await reader.app.inject({ method: 'GET', url: '/api/v1/plios/', headers })).json() as Page).count;
+      const before = await count();
+      const created = await writer.app.inject({ method: 'POST', url: '/api/v1/plios/', headers, payload: { name: 'written elsewhere' } });
+      assert.equal(created.statusCode, 201);
+      assert.equal(await count(), before + 1);
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  });
+
   it('shows another instance’s writes (NOTIFY on PostgreSQL)', { skip: TEST_DATABASE !== 'postgres' && 'one process on the embedded database' }, async () => {
     const other = await secondInstance(app);
     try {
