@@ -38,7 +38,7 @@ export async function plioMetrics(query: QueryCreator<DB>, plio: Pick<Row<'plio'
 /** The one query behind `plioMetrics`. */
 function metricsQuery(query: QueryCreator<DB>, plio: Pick<Row<'plio'>, 'id' | 'video_id'>) {
   return query
-    .with('latest', (db) => latestSessions(db, plio.id).select(['id', 'watch_time', 'retention']))
+    .with('latest', (db) => latestSessions(db, plio.id).select(['id', 'watch_time', 'retention_seconds', 'retention_reach']))
     .with('question_item', (db) => liveQuestions(db, plio.id).select(['i.id as item_id', 'q.type', 'q.correct_answer', 'q.survey']))
     .with('facts', (db) =>
       db.selectFrom('question_item').select((eb) => [
@@ -114,16 +114,11 @@ function metricsQuery(query: QueryCreator<DB>, plio: Pick<Row<'plio'>, 'id' | 'v
  * the video's duration `f.duration`. Retention is one count per second of
  * video ("0,1,1,0"); a string of another length, or with anything but
  * counts in it ("NaN,NaN", empty), cannot say and counts as not retained.
- *
- * Only plain scans, no array per session and no counted regex (both cost
- * several times more on long videos): the string is cut after its last
- * non-zero count, and what is left must reach past the mark's second.
+ * PostgreSQL keeps the string's length and the position of its last
+ * non-zero count with the session (tenant migration 0002).
  */
 function retainedPastMark() {
-  const seconds = sql`f.duration::int`;
   return sql<boolean>`(f.duration = trunc(f.duration)
-    and l.retention !~ '[^0-9,]'
-    and split_part(l.retention, ',', ${seconds}) <> ''
-    and split_part(l.retention, ',', ${seconds} + 1) = ''
-    and split_part(rtrim(l.retention, '0,'), ',', ${sql.lit(RETENTION_MARK_SECONDS)}) <> '')`;
+    and l.retention_seconds = f.duration::int
+    and l.retention_reach >= ${sql.lit(RETENTION_MARK_SECONDS)})`;
 }

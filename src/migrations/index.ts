@@ -2,6 +2,7 @@ import type { MigrationSets } from '../tenancy/migration.ts';
 import { initial as sharedInitial } from './shared/0001-initial.ts';
 import { citusReferenceTables } from './shared/0002-citus-reference-tables.ts';
 import { initial as tenantInitial } from './tenant/0001-initial.ts';
+import { sessionRetentionReach } from './tenant/0002-session-retention-reach.ts';
 
 /**
  * Every migration, in order. Entries are immutable once released: change the
@@ -9,5 +10,5 @@ import { initial as tenantInitial } from './tenant/0001-initial.ts';
  */
 export const migrations: MigrationSets = Object.freeze({
   shared: Object.freeze([sharedInitial, citusReferenceTables]),
-  tenant: Object.freeze([tenantInitial]),
+  tenant: Object.freeze([tenantInitial, sessionRetentionReach]),
 });

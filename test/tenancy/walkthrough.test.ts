@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Organization } from '../../src/tenancy/organizations.ts';
+import { migrations } from '../../src/migrations/index.ts';
 import { freshTenancy, schemaNames, SHARED_TABLES, tableNames, TENANT_TABLES } from '../support/tenancy.ts';
 
 // The reference's docs/MULTITENANCY.md walkthrough, step by step, through the
@@ -56,8 +57,8 @@ describe('the multitenancy walkthrough', () => {
     assert.deepEqual(
       listing.map((o) => [o.shortcode, o.schemaName, o.domains, o.schemaVersion]),
       [
-        ['af', avantiFellows.schemaName, ['plio.in/avantifellows'], 1],
-        ['plio', 'public', ['plio.in'], 1],
+        ['af', avantiFellows.schemaName, ['plio.in/avantifellows'], migrations.tenant.length],
+        ['plio', 'public', ['plio.in'], migrations.tenant.length],
       ],
     );
     assert.ok(listing.every((o) => typeof o.sizeBytes === 'number' && o.sizeBytes > 0));

@@ -78,6 +78,20 @@ describe('GET /api/v1/plios/{uuid}/metrics/', () => {
       assert.equal((await metrics(plio.uuid)).body.percent_one_minute_retention, 66.67);
     });
 
+    it('reads counts of several digits, and refuses strings with gaps or of the wrong length', async () => {
+      const plio = await seed.plio({ createdBy: creator.id, video: { duration: 100 } });
+      const counts = (at60: string, length = 100) => [...Array(59).fill('0'), at60, ...Array(length - 60).fill('0')].join(',');
+      await seed.session(plio.id, await seed.learner(), { watchTime: 60, retention: counts('10') }); // retained
+      await seed.session(plio.id, await seed.learner(), { watchTime: 60, retention: counts('100') }); // retained
+      await seed.session(plio.id, await seed.learner(), { watchTime: 60, retention: counts('1', 99) }); // wrong length
+      await seed.session(plio.id, await seed.learner(), { watchTime: 60, retention: `,${counts('1').slice(2)}` }); // 100 entries, the first one empty
+      const session = await seed.session(plio.id, await seed.learner(), { watchTime: 60, retention: counts('0') });
+      assert.equal((await metrics(plio.uuid)).body.percent_one_minute_retention, 40); // 2 of 5
+      // the stored facts follow the string when a session is updated
+      await app.context.db.withSchema('public').updateTable('session').set({ retention: counts('3') }).where('id', '=', session).execute();
+      assert.equal((await metrics(plio.uuid)).body.percent_one_minute_retention, 60);
+    });
+
     it('gives 0% retention when no retention string is usable, and zeros when questions went unanswered', async () => {
       const plio = await seed.plio({ createdBy: creator.id, video: { duration: 100 } });
       const item = await seed.question(plio.id, { time: 1 });
