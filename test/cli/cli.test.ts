@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
+import { issueTokens } from '../../src/accounts/tokens.ts';
 import { boot } from '../../src/boot.ts';
 import { loadConfig } from '../../src/config.ts';
 import { migrations } from '../../src/migrations/index.ts';
@@ -180,6 +181,29 @@ describe('the plio command line', () => {
       const deadline = Date.now() + 5000;
       while ((await whereIs()) === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       assert.equal(await whereIs(), 'notified');
+    } finally {
+      await running.close();
+    }
+  });
+
+  if (TEST_DATABASE === 'postgres') it('reaches a running server: a user deactivated in plio shell loses their remembered token', async () => {
+    const running = await boot(loadConfig({ DATABASE_URL: env.DATABASE_URL!, LOG_LEVEL: 'silent' }), { log: pino({ level: 'silent' }) });
+    try {
+      const { db } = running.context;
+      const user = await db.insertInto('public.user').values({ email: 'deactivated@example.org' }).returning('id').executeTakeFirstOrThrow();
+      const { access_token: token } = await issueTokens(db, user.id, null);
+      const status = async () =>
+        (await running.app.inject({ method: 'GET', url: '/api/v1/plios/', headers: { authorization: `Bearer ${token}` } })).statusCode;
+      assert.equal(await status(), 200); // remembered from here on
+      const run = await plio(
+        ['shell'],
+        `await sql\`update public.user set is_active = false where id = \${${user.id}}\`.execute(db);
+        await credentialsChanged(db, [${user.id}]);`,
+      );
+      assert.equal(run.code, 0, run.stderr);
+      const deadline = Date.now() + 5000;
+      while ((await status()) === 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(await status(), 401);
     } finally {
       await running.close();
     }

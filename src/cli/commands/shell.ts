@@ -2,6 +2,7 @@ import repl from 'node:repl';
 import { text } from 'node:stream/consumers';
 import { Command } from 'commander';
 import { sql } from 'kysely';
+import { credentialsChanged } from '../../accounts/credential-cache.ts';
 import { withSession } from '../session.ts';
 
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<unknown>;
@@ -11,7 +12,9 @@ export function shellCommand(): Command {
     .description('a REPL with the models loaded: await Organization.create({ name, shortcode }), Domain.create(...); reads a script from stdin when it is not a terminal')
     .action(async () => {
       await withSession(async ({ database, tenancy }) => {
-        const models = { Organization: tenancy.organizations, Domain: tenancy.domains, migrator: tenancy.migrator, db: database.db, sql };
+        // credentialsChanged(db, [userId]): after changing users, memberships or
+        // tokens with raw SQL, running servers forget what they remembered.
+        const models = { Organization: tenancy.organizations, Domain: tenancy.domains, migrator: tenancy.migrator, db: database.db, sql, credentialsChanged };
         if (!process.stdin.isTTY) {
           // Piped input runs as one async script: a REPL would start each line
           // before the previous line's await has finished.
