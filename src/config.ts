@@ -28,6 +28,12 @@ export interface S3Config {
 export interface Config {
   /** PostgreSQL URL; unset means the embedded database under {@link dataDir}. */
   databaseUrl: string | undefined;
+  /**
+   * Where the process LISTENs for other processes' changes; `databaseUrl`
+   * when unset. LISTEN needs a session of its own: behind a pooler in
+   * transaction mode, point this at the server (or a session-mode pool).
+   */
+  databaseListenUrl: string | undefined;
   dataDir: string;
   host: string;
   port: number;
@@ -57,7 +63,12 @@ export function loadConfig(env: Env = process.env): Config {
   };
 
   const databaseUrl = read('DATABASE_URL');
-  if (databaseUrl !== undefined) assertPostgresUrl(databaseUrl);
+  if (databaseUrl !== undefined) assertPostgresUrl('DATABASE_URL', databaseUrl);
+  const databaseListenUrl = read('DATABASE_LISTEN_URL');
+  if (databaseListenUrl !== undefined) {
+    if (databaseUrl === undefined) throw new ConfigError('DATABASE_LISTEN_URL', 'only means something with DATABASE_URL set');
+    assertPostgresUrl('DATABASE_LISTEN_URL', databaseListenUrl);
+  }
 
   const superuserEmail = read('SUPERUSER_EMAIL');
   const superuserPassword = read('SUPERUSER_PASSWORD');
@@ -92,6 +103,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   return Object.freeze({
     databaseUrl,
+    databaseListenUrl,
     dataDir: read('DATA_DIR') ?? 'data',
     host: read('HOST') ?? '127.0.0.1',
     port: port('PORT', read('PORT') ?? '8001'),
@@ -118,15 +130,15 @@ export function loadConfig(env: Env = process.env): Config {
   });
 }
 
-function assertPostgresUrl(value: string): void {
+function assertPostgresUrl(name: string, value: string): void {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError('DATABASE_URL', 'not a URL (expected postgres://user@host:port/database)');
+    throw new ConfigError(name, 'not a URL (expected postgres://user@host:port/database)');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError('DATABASE_URL', `expected a postgres:// URL, got "${url.protocol}//"`);
+    throw new ConfigError(name, `expected a postgres:// URL, got "${url.protocol}//"`);
   }
 }
 

@@ -44,9 +44,12 @@ const INT8_ARRAY_OID = 1016;
  * Opens the database the configuration names: PostgreSQL when
  * `DATABASE_URL` is set, otherwise the embedded database under `DATA_DIR`.
  */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, options: OpenOptions = {}): Promise<Database> {
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databaseListenUrl'>>,
+  options: OpenOptions = {},
+): Promise<Database> {
   return config.databaseUrl
-    ? openPostgres(config.databaseUrl, options.poolSize)
+    ? openPostgres(config.databaseUrl, options.poolSize, config.databaseListenUrl)
     : openEmbedded(options.inMemory ? undefined : resolve(config.dataDir));
 }
 
@@ -56,7 +59,7 @@ function parseBigintArray(value: string): (number | null)[] {
   return body === '' ? [] : body.split(',').map((item) => (item === 'NULL' ? null : Number(item)));
 }
 
-function openPostgres(url: string, poolSize = 4): Database {
+function openPostgres(url: string, poolSize = 4, listenUrl = url): Database {
   // bigint keys fit in a JS number for any realistic row count; parse them as
   // numbers so both databases hand the same JSON to clients.
   const types = {
@@ -81,7 +84,7 @@ function openPostgres(url: string, poolSize = 4): Database {
   const listener = new NotificationListener(
     // keepAlive: a connection that only listens never writes, so without
     // probes a silently dropped one would go unnoticed.
-    () => new pg.Client({ connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 10_000 }),
+    () => new pg.Client({ connectionString: listenUrl, keepAlive: true, keepAliveInitialDelayMillis: 10_000 }),
   );
   const safe = new URL(url);
   safe.password = '';

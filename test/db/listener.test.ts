@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { cacheFor, cacheKey } from '../../src/cache/index.ts';
+import { openDatabase } from '../../src/db/database.ts';
 import { startApp, type TestApp } from '../support/app.ts';
 import { TEST_DATABASE } from '../support/database.ts';
 
@@ -77,5 +78,21 @@ if (TEST_DATABASE === 'postgres') describe('a lost listening connection', () => 
     assert.equal(await cache.get(key), 'cached before the connection was lost');
     await terminateListener();
     assert.ok(await eventually(async () => (await cache.get(key)) === undefined), 'the cache kept its entries');
+  });
+
+  it('listens on DATABASE_LISTEN_URL when it is set (a direct connection next to a pooler)', async () => {
+    const listenUrl = new URL(app.database.url!);
+    listenUrl.searchParams.set('application_name', 'plio-listen-url-test');
+    const database = await openDatabase({ databaseUrl: app.database.url, dataDir: '', databaseListenUrl: listenUrl.toString() });
+    try {
+      const heard: string[] = [];
+      await database.listen('plio_listen_url_test', (payload) => heard.push(payload));
+      const { rows } = await other.query(`select query from pg_stat_activity where application_name = 'plio-listen-url-test'`);
+      assert.deepEqual(rows.map((row) => row.query.toLowerCase()), ['listen "plio_listen_url_test"']);
+      await other.query(`select pg_notify('plio_listen_url_test', 'hello')`);
+      assert.ok(await eventually(async () => heard.includes('hello')), 'nothing was heard on the listen URL');
+    } finally {
+      await database.close();
+    }
   });
 });

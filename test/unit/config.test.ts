@@ -17,6 +17,8 @@ describe('configuration from the environment', () => {
     [{ PORT: '99999' }, 'PORT'],
     [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL'],
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ DATABASE_LISTEN_URL: 'postgres://db/plio' }, 'DATABASE_LISTEN_URL'],
+    [{ DATABASE_URL: 'postgres://pooler/plio', DATABASE_LISTEN_URL: 'pgbouncer' }, 'DATABASE_LISTEN_URL'],
     [{ SMS_DRIVER: 'pigeon' }, 'SMS_DRIVER'],
     [{ SMS_DRIVER: 'outbox' }, 'SMS_OUTBOX_FILE'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
@@ -33,6 +35,12 @@ describe('configuration from the environment', () => {
       );
     });
   }
+
+  it('listens where DATABASE_LISTEN_URL says, next to a pooled DATABASE_URL', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://pooler:6432/plio', DATABASE_LISTEN_URL: 'postgres://db:5432/plio' });
+    assert.equal(config.databaseListenUrl, 'postgres://db:5432/plio');
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://db/plio' }).databaseListenUrl, undefined);
+  });
 
   it('splits CORS_ORIGINS', () => {
     assert.deepEqual(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins, ['https://a.example', 'https://b.example']);
