@@ -71,41 +71,33 @@ export async function sessionsJson(request: FastifyRequest, deps: ContentDeps, s
     .orderBy('sa.id')
     .execute();
 
-  // The latest event of every session of the same learners and plios, to walk back from each session.
-  const groupSessions = await query
-    .selectFrom('session')
-    .select(['id', 'user_id', 'plio_id'])
-    .where('user_id', 'in', [...new Set(sessions.map((session) => session.user_id))])
-    .where('plio_id', 'in', [...new Set(sessions.map((session) => session.plio_id))])
-    .where('deleted_at', 'is', null)
-    .where('id', '<=', Math.max(...sessionIds))
-    .orderBy('id', 'desc')
+  // Each session's last event: the latest live event of the newest of the
+  // learner's live sessions of the plio, up to this one, that has any.
+  const lastEvents = await query
+    .selectFrom('session as x')
+    .innerJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('session as s')
+          .innerJoin('event as e', 'e.session_id', 's.id')
+          .selectAll('e')
+          .whereRef('s.user_id', '=', 'x.user_id')
+          .whereRef('s.plio_id', '=', 'x.plio_id')
+          .whereRef('s.id', '<=', 'x.id')
+          .where('s.deleted_at', 'is', null)
+          .where('e.deleted_at', 'is', null)
+          .orderBy('s.id', 'desc')
+          .orderBy('e.updated_at', 'desc')
+          .orderBy('e.id', 'desc')
+          .limit(1)
+          .as('last'),
+      (join) => join.onTrue(),
+    )
+    .selectAll('last')
+    .select('x.id as for_session')
+    .where('x.id', 'in', sessionIds)
     .execute();
-  const latestEvents = groupSessions.length
-    ? await query
-        .selectFrom('event')
-        .selectAll()
-        .distinctOn('session_id')
-        .where(
-          'session_id',
-          'in',
-          groupSessions.map((session) => session.id),
-        )
-        .where('deleted_at', 'is', null)
-        .orderBy('session_id')
-        .orderBy('updated_at', 'desc')
-        .orderBy('id', 'desc')
-        .execute()
-    : [];
-  const latestEvent = new Map(latestEvents.map((event) => [event.session_id, event]));
-  const lastEvent = (session: Row<'session'>): Json => {
-    for (const earlier of groupSessions) {
-      if (earlier.id > session.id || earlier.user_id !== session.user_id || earlier.plio_id !== session.plio_id) continue;
-      const event = latestEvent.get(earlier.id);
-      if (event) return eventJson(event);
-    }
-    return { ...NO_EVENT };
-  };
+  const lastEvent = new Map(lastEvents.map(({ for_session, ...event }) => [for_session, eventJson(event)]));
 
   return sessions.map((session) => ({
     id: session.id,
@@ -118,7 +110,7 @@ export async function sessionsJson(request: FastifyRequest, deps: ContentDeps, s
     is_first: session.is_first,
     created_at: iso(session.created_at),
     updated_at: iso(session.updated_at),
-    last_event: lastEvent(session),
+    last_event: lastEvent.get(session.id) ?? { ...NO_EVENT },
     session_answers: answers
       .filter((answer) => answer.session_id === session.id)
       .map((answer) => ({
