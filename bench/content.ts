@@ -10,7 +10,7 @@
  * Creates a scratch database on BENCH_POSTGRES_URL (default: the local
  * server as postgres) and provisions the tenants, the users and their tokens
  * in this process. The server is `node bin/plio.js serve` in a child process
- * (in-memory cache, `LOG_LEVEL` as given, request logs discarded), so that
+ * (in-memory cache unless `--redis`, `LOG_LEVEL` as given, request logs discarded), so that
  * the load generator (autocannon, in this process) does not share its event
  * loop. The plios are made over HTTP as the web client makes them. Each
  * endpoint gets a short warm-up, then a measured run; any non-2xx answer or
@@ -37,6 +37,8 @@ const { values: options } = parseArgs({
     port: { type: 'string', default: '18301' },
     'server-node-args': { type: 'string', default: '' },
     only: { type: 'string', default: 'list,detail,session' },
+    // e.g. `--redis redis://127.0.0.1:6379/3`: the server caches in Redis, as several instances would
+    redis: { type: 'string' },
   },
 });
 const TENANTS = Number(options.tenants);
@@ -104,7 +106,7 @@ try {
       errors: result.errors + result.timeouts,
     });
   }
-  console.log(`\n${CONNECTIONS} connections, ${SECONDS} s each after ${WARM_UP_SECONDS} s of warm-up, server LOG_LEVEL=${options['log-level']}`);
+  console.log(`\n${CONNECTIONS} connections, ${SECONDS} s each after ${WARM_UP_SECONDS} s of warm-up, server LOG_LEVEL=${options['log-level']}, cache ${options.redis ? `in Redis (${options.redis})` : 'in memory'}`);
   console.table(results);
   console.log(`load average after: ${loadAverage()}`);
   const list = results.find((result) => result.what === 'plio list')?.['req/s (avg)'];
@@ -211,7 +213,9 @@ function load(run: {
 /** `plio serve` in a child process on the scratch database, once it answers /ready. */
 async function startServer(): Promise<ChildProcess> {
   const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: scratch.url, PORT: String(PORT), LOG_LEVEL: options['log-level'] };
-  delete env.REDIS_URL; // the in-memory cache: one instance
+  // The in-memory cache (one instance) unless --redis names a Redis for it.
+  if (options.redis) env.REDIS_URL = options.redis;
+  else delete env.REDIS_URL;
   // e.g. `--server-node-args="--cpu-prof --cpu-prof-dir /tmp/prof"` to profile the server
   const nodeArgs = options['server-node-args'].split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, 'bin/plio.js', 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
