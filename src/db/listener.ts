@@ -53,7 +53,7 @@ export class NotificationListener {
     const client = this.#client;
     this.#client = undefined;
     this.#ready = undefined;
-    await client?.end();
+    await client?.end().catch(() => undefined);
   }
 
   /** Connects and LISTENs on every channel: true when done, false when the connection was lost on the way. */
@@ -90,7 +90,7 @@ export class NotificationListener {
     if (client !== this.#client) return; // already handled, or closed
     this.#client = undefined;
     this.#ready = undefined;
-    void client.end(); // it may still be open when only a query failed
+    client.end().catch(() => undefined); // it may still be open when only a query failed
     const delay = this.#retryDelay;
     this.#retryDelay = Math.min(delay * 2, MAX_RETRY_MS);
     // unref: a pending retry alone should not keep the process alive
