@@ -82,7 +82,7 @@ export class NotificationListener {
   }
 
   #deliver(message: pg.Notification): void {
-    for (const subscriber of this.#subscribers.get(message.channel) ?? []) subscriber.onMessage(message.payload ?? '');
+    for (const subscriber of this.#subscribers.get(message.channel) ?? []) notifySafely(() => subscriber.onMessage(message.payload ?? ''));
   }
 
   /** Drops a failed connection (once: errors and its end both report it) and schedules the next. */
@@ -102,7 +102,16 @@ export class NotificationListener {
     const ready = (this.#ready = this.#open());
     if (!(await ready) || this.#ready !== ready) return; // lost again: the next attempt is scheduled
     this.#retryDelay = FIRST_RETRY_MS;
-    for (const subscribers of this.#subscribers.values()) for (const subscriber of subscribers) subscriber.onMissed?.();
+    for (const subscribers of this.#subscribers.values()) for (const subscriber of subscribers) notifySafely(() => subscriber.onMissed?.());
+  }
+}
+
+/** Runs a subscriber's callback: one that throws must not stop the others or the connection's events. */
+function notifySafely(callback: () => void): void {
+  try {
+    callback();
+  } catch {
+    // the subscriber's own failure; nothing here can mend it
   }
 }
 
