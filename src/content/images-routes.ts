@@ -7,9 +7,9 @@ import { Type } from 'typebox';
 import { requireUser } from '../accounts/current-user.ts';
 import { errors } from '../errors.ts';
 import type { ContentDeps } from './content-deps.ts';
-import { IdParams, parseId } from './http.ts';
+import { findLiveRow, IdParams } from './http.ts';
 import { createImageStorage, sniffImage } from './image-storage.ts';
-import { invalidatePlios, plioUuidsEmbedding } from './plio-loader.ts';
+import { invalidatePliosShowing } from './plio-loader.ts';
 import { imageJson } from './representations.ts';
 import { softDeleteRows } from './soft-delete.ts';
 
@@ -56,13 +56,7 @@ export async function imageRoutes(root: FastifyInstance, deps: ContentDeps): Pro
 
   const find = async (request: FastifyRequest, rawId: string) => {
     requireUser(request);
-    const image = await request.scope.query.selectFrom('image').selectAll().where('id', '=', parseId(rawId)).where('deleted_at', 'is', null).executeTakeFirst();
-    if (!image) throw errors.notFound();
-    return image;
-  };
-  const invalidateEmbedding = async (request: FastifyRequest, imageId: number) => {
-    const uuids = await plioUuidsEmbedding(request.scope.query, { images: [imageId] });
-    await invalidatePlios(deps.cache, request.scope.schema, uuids);
+    return findLiveRow(request, 'image', rawId);
   };
 
   app.get('/api/v1/images/', { schema: { tags } }, async (request) => {
@@ -106,7 +100,7 @@ export async function imageRoutes(root: FastifyInstance, deps: ContentDeps): Pro
       .where('id', '=', image.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await invalidateEmbedding(request, image.id);
+    await invalidatePliosShowing(request.scope.query, deps.cache, request.scope.schema, { image: image.id });
     return imageJson(updated);
   };
   const UpdateImage = Type.Optional(Type.Object({ alt_text: Type.Optional(Type.String({ maxLength: 255 })) }));
@@ -128,7 +122,7 @@ export async function imageRoutes(root: FastifyInstance, deps: ContentDeps): Pro
   app.delete('/api/v1/images/:id/', { schema: { tags, params: IdParams } }, async (request, reply) => {
     const image = await find(request, request.params.id);
     await softDeleteRows(request.scope.query, 'image', [image.id]);
-    await invalidateEmbedding(request, image.id);
+    await invalidatePliosShowing(request.scope.query, deps.cache, request.scope.schema, { image: image.id });
     return reply.status(204).send();
   });
 

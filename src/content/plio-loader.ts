@@ -168,38 +168,36 @@ export async function invalidatePlios(cache: Cache, schema: string, uuids: reado
   await cache.invalidate([plioListsKey(schema), ...[...new Set(uuids)].map((uuid) => plioKey(schema, uuid))]);
 }
 
-/** The uuids of the plios that embed any of these rows. */
-export async function plioUuidsEmbedding(
+/**
+ * Forgets the cached plios that show an image (as a question's image or an
+ * option's) or a video, after it changed.
+ */
+export async function invalidatePliosShowing(
   query: Query,
-  what: { items?: readonly number[]; questions?: readonly number[]; images?: readonly number[]; videos?: readonly number[] },
-): Promise<string[]> {
-  const uuids = new Set<string>();
-  const add = (rows: { uuid: string }[]) => rows.forEach((row) => uuids.add(row.uuid));
-  const viaQuestions = () =>
-    query.selectFrom('plio as p').innerJoin('item as i', 'i.plio_id', 'p.id').innerJoin('question as q', 'q.item_id', 'i.id').select('p.uuid');
-  if (what.items?.length) {
-    add(await query.selectFrom('plio as p').innerJoin('item as i', 'i.plio_id', 'p.id').select('p.uuid').where('i.id', 'in', what.items).execute());
-  }
-  if (what.questions?.length) {
-    add(await viaQuestions().where('q.id', 'in', what.questions).execute());
-  }
-  if (what.images?.length) {
-    const ids = what.images.map(String);
-    add(
-      await viaQuestions()
-        .where((eb) =>
-          eb.or([
-            eb('q.image_id', 'in', what.images ?? []),
-            sql<boolean>`exists (select 1 from jsonb_each_text(case when jsonb_typeof(q.option_images) = 'object' then q.option_images else '{}'::jsonb end) as e where e.value = any(${ids}::text[]))`,
-          ]),
-        )
-        .execute(),
-    );
-  }
-  if (what.videos?.length) {
-    add(await query.selectFrom('plio').select('uuid').where('video_id', 'in', what.videos).execute());
-  }
-  return [...uuids];
+  cache: Cache,
+  schema: string,
+  shown: { image: number } | { video: number },
+): Promise<void> {
+  const rows =
+    'video' in shown
+      ? await query.selectFrom('plio').select('uuid').where('video_id', '=', shown.video).execute()
+      : await query
+          .selectFrom('plio as p')
+          .innerJoin('item as i', 'i.plio_id', 'p.id')
+          .innerJoin('question as q', 'q.item_id', 'i.id')
+          .select('p.uuid')
+          .where((eb) =>
+            eb.or([
+              eb('q.image_id', '=', shown.image),
+              sql<boolean>`exists (select 1 from jsonb_each_text(case when jsonb_typeof(q.option_images) = 'object' then q.option_images else '{}'::jsonb end) as e where e.value = ${String(shown.image)})`,
+            ]),
+          )
+          .execute();
+  await invalidatePlios(
+    cache,
+    schema,
+    rows.map((row) => row.uuid),
+  );
 }
 
 /** Forgets the workspace's cached list pages alone (a plio's viewers changed). */

@@ -5,9 +5,8 @@ import type { QueryCreator } from 'kysely';
 import { Type } from 'typebox';
 import { requireUser } from '../accounts/current-user.ts';
 import type { DB } from '../db/schema.ts';
-import { errors } from '../errors.ts';
 import type { ContentDeps } from './content-deps.ts';
-import { IdParams, parseId } from './http.ts';
+import { findLiveRow, IdParams } from './http.ts';
 import { tagJson } from './representations.ts';
 import { softDeleteRows } from './soft-delete.ts';
 
@@ -47,9 +46,7 @@ export async function tagRoutes(root: FastifyInstance, _deps: ContentDeps): Prom
 
   const find = async (request: FastifyRequest, rawId: string) => {
     requireUser(request);
-    const tag = await request.scope.query.selectFrom('tag').selectAll().where('id', '=', parseId(rawId)).where('deleted_at', 'is', null).executeTakeFirst();
-    if (!tag) throw errors.notFound();
-    return tag;
+    return findLiveRow(request, 'tag', rawId);
   };
 
   app.get('/api/v1/tags/', { schema: { tags } }, async (request) => {

@@ -3,10 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { requireUser } from '../accounts/current-user.ts';
-import { errors } from '../errors.ts';
 import type { ContentDeps } from './content-deps.ts';
-import { IdParams, parseId } from './http.ts';
-import { invalidatePlios, plioUuidsEmbedding } from './plio-loader.ts';
+import { findLiveRow, IdParams } from './http.ts';
+import { invalidatePliosShowing } from './plio-loader.ts';
 import { videoJson } from './representations.ts';
 import { softDeleteRows } from './soft-delete.ts';
 
@@ -25,18 +24,7 @@ export async function videoRoutes(root: FastifyInstance, deps: ContentDeps): Pro
 
   const find = async (request: FastifyRequest, rawId: string) => {
     requireUser(request);
-    const video = await request.scope.query
-      .selectFrom('video')
-      .selectAll()
-      .where('id', '=', parseId(rawId))
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (!video) throw errors.notFound();
-    return video;
-  };
-  const invalidateEmbedding = async (request: FastifyRequest, videoId: number) => {
-    const uuids = await plioUuidsEmbedding(request.scope.query, { videos: [videoId] });
-    await invalidatePlios(deps.cache, request.scope.schema, uuids);
+    return findLiveRow(request, 'video', rawId);
   };
 
   app.get('/api/v1/videos/', { schema: { tags } }, async (request) => {
@@ -72,7 +60,7 @@ export async function videoRoutes(root: FastifyInstance, deps: ContentDeps): Pro
       .where('id', '=', video.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await invalidateEmbedding(request, video.id);
+    await invalidatePliosShowing(request.scope.query, deps.cache, request.scope.schema, { video: video.id });
     return videoJson(updated);
   };
   app.put('/api/v1/videos/:id/', { schema: { tags, params: IdParams, body: CreateVideo } }, update);
@@ -81,7 +69,7 @@ export async function videoRoutes(root: FastifyInstance, deps: ContentDeps): Pro
   app.delete('/api/v1/videos/:id/', { schema: { tags, params: IdParams } }, async (request, reply) => {
     const video = await find(request, request.params.id);
     await softDeleteRows(request.scope.query, 'video', [video.id]);
-    await invalidateEmbedding(request, video.id);
+    await invalidatePliosShowing(request.scope.query, deps.cache, request.scope.schema, { video: video.id });
     return reply.status(204).send();
   });
 }
