@@ -7,6 +7,7 @@ import type { ContentDeps } from '../content/content-deps.ts';
 import { AnyJson, IdParams, parseId, RowId, toJsonColumn } from '../content/http.ts';
 import { softDeleteRows } from '../content/soft-delete.ts';
 import { errors } from '../errors.ts';
+import { referencedOwnSession } from './own-sessions.ts';
 import { sessionAnswerJson } from './session-json.ts';
 
 const tags = ['session-answers'];
@@ -37,15 +38,7 @@ export async function answerRoutes(root: FastifyInstance, _deps: ContentDeps): P
   );
 
   app.post('/api/v1/session-answers/', { schema: { tags, body: CreateAnswer } }, async (request, reply) => {
-    const user = requireUser(request);
-    const session = await request.scope.query
-      .selectFrom('session')
-      .select(['id', 'plio_id'])
-      .where('id', '=', request.body.session)
-      .where('user_id', '=', user.id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (!session) throw errors.invalidReference('session', request.body.session);
+    const session = await referencedOwnSession(request, request.body.session);
     const item = await request.scope.query
       .selectFrom('item')
       .select('id')

@@ -7,6 +7,7 @@ import type { ContentDeps } from '../content/content-deps.ts';
 import { AnyJson, IdParams, parseId, RowId, toJsonColumn } from '../content/http.ts';
 import { softDeleteRows } from '../content/soft-delete.ts';
 import { errors } from '../errors.ts';
+import { referencedOwnSession } from './own-sessions.ts';
 import { eventJson } from './session-json.ts';
 
 export const EVENT_TYPES = [
@@ -55,22 +56,11 @@ export async function eventRoutes(root: FastifyInstance, _deps: ContentDeps): Pr
     if (!event) throw errors.notFound();
     return event;
   };
-  const assertOwnSession = async (request: FastifyRequest, sessionId: number) => {
-    const user = requireUser(request);
-    const session = await request.scope.query
-      .selectFrom('session')
-      .select('id')
-      .where('id', '=', sessionId)
-      .where('user_id', '=', user.id)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (!session) throw errors.invalidReference('session', sessionId);
-  };
 
   app.get('/api/v1/events/', { schema: { tags } }, async (request) => (await ownEvents(request).orderBy('e.updated_at', 'desc').orderBy('e.id', 'desc').execute()).map(eventJson));
 
   app.post('/api/v1/events/', { schema: { tags, body: CreateEvent } }, async (request, reply) => {
-    await assertOwnSession(request, request.body.session);
+    await referencedOwnSession(request, request.body.session);
     const now = new Date();
     const event = await request.scope.query
       .insertInto('event')
@@ -92,7 +82,7 @@ export async function eventRoutes(root: FastifyInstance, _deps: ContentDeps): Pr
   const update = async (request: FastifyRequest<{ Params: { id: string }; Body: UpdateEvent | undefined }>) => {
     const event = await findOwn(request, request.params.id);
     const body = request.body ?? {};
-    if (body.session !== undefined) await assertOwnSession(request, body.session);
+    if (body.session !== undefined) await referencedOwnSession(request, body.session);
     const updated = await request.scope.query
       .updateTable('event')
       .set({

@@ -15,6 +15,7 @@ import { mayPlayPlio } from '../content/plio-access.ts';
 import { invalidatePlioLists } from '../content/plio-loader.ts';
 import { softDeleteSessions } from '../content/soft-delete.ts';
 import { errors } from '../errors.ts';
+import { ownSessions } from './own-sessions.ts';
 import { sessionsJson } from './session-json.ts';
 
 const tags = ['sessions'];
@@ -39,10 +40,6 @@ export function zeroRetention(duration: number | null | undefined): string {
 export async function sessionRoutes(root: FastifyInstance, deps: ContentDeps): Promise<void> {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
 
-  const ownSessions = (request: FastifyRequest) => {
-    const user = requireUser(request);
-    return request.scope.query.selectFrom('session').selectAll().where('user_id', '=', user.id).where('deleted_at', 'is', null);
-  };
   const findOwn = async (request: FastifyRequest, rawId: string) => {
     const session = await ownSessions(request).where('id', '=', parseId(rawId)).executeTakeFirst();
     if (!session) throw errors.notFound();
