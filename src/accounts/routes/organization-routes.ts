@@ -10,6 +10,7 @@ import { organizationJson, type OrganizationRow } from '../organization-json.ts'
 import { isAdminRole } from '../permissions.ts';
 import type { AccountsDeps } from './deps.ts';
 import { bodyOf, documentedFields, isPlainObject, pathId, textField } from './input.ts';
+import { configWithSettings, refuseOtherSettingMethods } from './settings.ts';
 
 const IdParams = Type.Object({ id: Type.String() });
 const tags = ['organizations'];
@@ -142,19 +143,10 @@ export async function organizationRoutes(app: FastifyInstance, deps: AccountsDep
     { schema: { tags, summary: "Replace an organization's settings (its admins and superusers)", params: IdParams } },
     async (request) => {
       const organization = await administered(request);
-      const config = { ...(isPlainObject(organization.config) ? organization.config : {}), settings: bodyOf(request) };
-      return (await save(organization, { config: JSON.stringify(config) })).config;
+            return (await save(organization, { config: configWithSettings(organization.config, request) })).config;
     },
   );
-  app.route({
-    method: ['GET', 'POST', 'PUT', 'DELETE'],
-    url: '/api/v1/organizations/:id/setting/',
-    schema: { hide: true },
-    handler: async (request) => {
-      requireUser(request);
-      throw errors.methodNotAllowed(request.method);
-    },
-  });
+  refuseOtherSettingMethods(app, '/api/v1/organizations/:id/setting/');
 }
 
 function configOf(value: unknown): Record<string, unknown> {

@@ -5,13 +5,14 @@ import { uniqueViolation } from '../../db/db-errors.ts';
 import type { NewRow, RowUpdate } from '../../db/schema.ts';
 import { errors } from '../../errors.ts';
 import { requireUser, type CurrentUser } from '../current-user.ts';
-import { canAccessUser } from '../permissions.ts';
 import { credentialsChanged } from '../credential-cache.ts';
+import { canAccessUser } from '../permissions.ts';
 import { userForAccessToken } from '../tokens.ts';
 import { userJson, usersJson } from '../user-json.ts';
 import { findUser, liveUsers, type UserRow } from '../users.ts';
 import type { AccountsDeps } from './deps.ts';
 import { bodyOf, isPlainObject, pathId, textField } from './input.ts';
+import { configWithSettings, refuseOtherSettingMethods } from './settings.ts';
 import { userSocket } from './user-socket.ts';
 
 const IdParams = Type.Object({ id: Type.String() });
@@ -166,19 +167,9 @@ export async function userRoutes(app: FastifyInstance, deps: AccountsDeps): Prom
 
   app.patch('/api/v1/users/:id/setting/', { schema: { tags, summary: "Replace a user's settings", params: IdParams } }, async (request) => {
     const { user } = await accessibleUser(request);
-    const config = { ...(isPlainObject(user.config) ? user.config : {}), settings: bodyOf(request) };
-    const saved = await save(user, { config: JSON.stringify(config) });
-    return saved.config;
+        return (await save(user, { config: configWithSettings(user.config, request) })).config;
   });
-  app.route({
-    method: ['GET', 'POST', 'PUT', 'DELETE'],
-    url: '/api/v1/users/:id/setting/',
-    schema: { hide: true },
-    handler: async (request) => {
-      requireUser(request);
-      throw errors.methodNotAllowed(request.method);
-    },
-  });
+  refuseOtherSettingMethods(app, '/api/v1/users/:id/setting/');
 }
 
 const NAME_MAX = 150;
