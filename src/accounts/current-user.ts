@@ -32,7 +32,7 @@ export function installAuthentication(app: FastifyInstance, db: Kysely<DB>, cred
     const organizationId = request.tenant && !request.scope.isPersonalWorkspace ? request.tenant.id : null;
     const now = clock();
     const tokenHash = hashToken(token);
-    const credential = credentials.get(tokenHash, organizationId, now) ?? (await readCredential(db, credentials, token, tokenHash, organizationId, now));
+    const credential = credentials.get(tokenHash, organizationId, now) ?? (await readCredential(db, credentials, tokenHash, organizationId, now));
     if (!credential) return;
     request.user = credential.user;
     if (organizationId !== null) rememberWorkspaceRole(request, credential.role);
@@ -43,13 +43,12 @@ export function installAuthentication(app: FastifyInstance, db: Kysely<DB>, cred
 async function readCredential(
   db: Kysely<DB>,
   credentials: CredentialCache,
-  token: string,
   tokenHash: string,
   organizationId: number | null,
   now: Date,
 ): Promise<Credential | undefined> {
   const stamp = credentials.stamp();
-  const row = await userForAccessToken(db, token, now, organizationId);
+  const row = await userForAccessToken(db, tokenHash, now, organizationId);
   if (!row) return undefined;
   const credential: Credential = {
     user: Object.freeze({ id: row.id, email: row.email, mobile: row.mobile, isSuperuser: row.is_superuser }),

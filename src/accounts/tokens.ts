@@ -71,11 +71,11 @@ export async function storeTokenPair(
 }
 
 /**
- * The live user an unexpired access token belongs to, with their role in
- * `organizationId` when given (`null` when not a member): one query, as it
- * runs on every request.
+ * The live user an unexpired access token (by its {@link hashToken}) belongs
+ * to, with their role in `organizationId` when given (`null` when not a
+ * member): one query.
  */
-export async function userForAccessToken(db: Kysely<DB>, token: string, now: Date = new Date(), organizationId: number | null = null) {
+export async function userForAccessToken(db: Kysely<DB>, tokenHash: string, now: Date = new Date(), organizationId: number | null = null) {
   return db
     .selectFrom('public.oauth_access_token as t')
     .innerJoin('public.user as u', 'u.id', 't.user_id')
@@ -85,7 +85,7 @@ export async function userForAccessToken(db: Kysely<DB>, token: string, now: Dat
     )
     .leftJoin('public.role as r', 'r.id', 'm.role_id')
     .select(['u.id', 'u.email', 'u.mobile', 'u.is_superuser', 'r.name as workspace_role', 't.expires_at'])
-    .where('t.token_hash', '=', hashToken(token))
+    .where('t.token_hash', '=', tokenHash)
     .where('t.expires_at', '>', now)
     .where('u.deleted_at', 'is', null)
     .where('u.is_active', '=', true)

@@ -7,7 +7,7 @@ import { errors } from '../../errors.ts';
 import { requireUser, type CurrentUser } from '../current-user.ts';
 import { credentialsChanged } from '../credential-cache.ts';
 import { canAccessUser } from '../permissions.ts';
-import { userForAccessToken } from '../tokens.ts';
+import { hashToken, userForAccessToken } from '../tokens.ts';
 import { userJson, usersJson } from '../user-json.ts';
 import { findUser, liveUsers, type UserRow } from '../users.ts';
 import type { AccountsDeps } from './deps.ts';
@@ -56,7 +56,7 @@ export async function userRoutes(app: FastifyInstance, deps: AccountsDeps): Prom
     async (request) => {
       const { token } = request.query as { token?: string };
       if (token === undefined) throw errors.badRequest('token not provided');
-      const userId = (await userForAccessToken(db, token, deps.clock()))?.id;
+      const userId = (await userForAccessToken(db, hashToken(token), deps.clock()))?.id;
       const user = userId === undefined ? undefined : await findUser(db, userId);
       if (!user) throw errors.userNotFound();
       return userJson(db, user, { id: user.id, email: user.email, mobile: user.mobile, isSuperuser: user.is_superuser });

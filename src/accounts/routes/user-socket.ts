@@ -2,7 +2,7 @@ import type {} from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { errors } from '../../errors.ts';
-import { userForAccessToken } from '../tokens.ts';
+import { hashToken, userForAccessToken } from '../tokens.ts';
 import { userJson } from '../user-json.ts';
 import { findUser } from '../users.ts';
 import type { AccountsDeps } from './deps.ts';
@@ -25,7 +25,7 @@ export function userSocket(deps: AccountsDeps) {
     if (!request.ws) return;
     const id = pathId((request.params as { id: string }).id);
     const token = (request.query as { token?: unknown }).token;
-    const userId = typeof token === 'string' ? (await userForAccessToken(db, token, deps.clock()))?.id : request.user?.id;
+    const userId = typeof token === 'string' ? (await userForAccessToken(db, hashToken(token), deps.clock()))?.id : request.user?.id;
     if (userId === undefined) throw errors.notAuthenticated();
     if (userId !== id) throw errors.permissionDenied();
   };
