@@ -3,8 +3,8 @@ import { randomInt } from 'node:crypto';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import { createUserEvents, type UserEvents } from '../../src/accounts/user-events.ts';
+import { TEST_REDIS_URL as REDIS_URL } from '../support/redis.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = pino({ level: 'silent' });
 
 function heard(events: UserEvents, userId: number, ms = 3000): Promise<number> {

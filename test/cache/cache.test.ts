@@ -5,10 +5,11 @@ import { after, describe, it } from 'node:test';
 import { cacheKey, type Cache } from '../../src/cache/cache.ts';
 import { MemoryCache } from '../../src/cache/memory-cache.ts';
 import { RedisCache } from '../../src/cache/redis-cache.ts';
+import { TEST_REDIS_URL } from '../support/redis.ts';
 
 const caches: [string, () => Cache][] = [
   ['in memory', () => new MemoryCache()],
-  ['in Redis', () => new RedisCache('redis://127.0.0.1:6379')],
+  ['in Redis', () => new RedisCache(TEST_REDIS_URL)],
 ];
 
 for (const [name, make] of caches) {

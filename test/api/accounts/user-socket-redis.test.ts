@@ -5,8 +5,8 @@ import { boot, type Running } from '../../../src/boot.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { startApp, type TestApp } from '../../support/app.ts';
 import { createUser } from '../../support/users.ts';
+import { TEST_REDIS_URL as REDIS_URL } from '../../support/redis.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describe('the user socket across server instances (REDIS_URL)', () => {
   let first: TestApp;

@@ -12,6 +12,7 @@ import { TEST_DATABASE } from '../../support/database.ts';
 import { queryCounter, secondInstance } from '../../support/instances.ts';
 import { createUser, type TestUser } from '../../support/users.ts';
 import { buildPlio, temporaryMediaRoot, client, type Client } from './fixtures.ts';
+import { TEST_REDIS_URL } from '../../support/redis.ts';
 
 const inject = (running: Running, user: TestUser, method: 'GET' | 'PATCH', url: string, payload?: object) =>
   running.app.inject({ method, url, headers: user.headers(), ...(payload && { payload }) });
@@ -130,7 +131,7 @@ describe('plio reads: fixed queries, cache and invalidation', () => {
   });
 
   it('invalidates across instances through Redis', async () => {
-    const env = { REDIS_URL: 'redis://127.0.0.1:6379' };
+    const env = { REDIS_URL: TEST_REDIS_URL };
     const first = await secondInstance(app, env);
     const second = await secondInstance(app, env);
     try {

@@ -11,6 +11,7 @@ import { TEST_DATABASE } from '../../support/database.ts';
 import { secondInstance } from '../../support/instances.ts';
 import { addMembership, createUser, type TestUser } from '../../support/users.ts';
 import { buildPlio, client, type Client } from './fixtures.ts';
+import { TEST_REDIS_URL } from '../../support/redis.ts';
 
 interface ListedPlio {
   id: number;
@@ -143,7 +144,7 @@ describe('cached plio list pages', () => {
   });
 
   it('shows another instance’s writes at once through Redis', async () => {
-    const env = { REDIS_URL: 'redis://127.0.0.1:6379' };
+    const env = { REDIS_URL: TEST_REDIS_URL };
     const [writer, reader] = [await secondInstance(app, env), await secondInstance(app, env)];
     try {
       const headers = owner.headers(org.shortcode);
