@@ -49,11 +49,15 @@ export async function userRoutes(app: FastifyInstance, deps: AccountsDeps): Prom
     {
       schema: {
         tags,
-        summary: 'The user an access token belongs to',
+        summary: 'The user an access token belongs to (the caller must be signed in)',
         querystring: Type.Object({ token: Type.Optional(Type.String()) }),
       },
     },
     async (request) => {
+      // As the reference: authentication first, so a reload with an expired
+      // token (sent as both bearer and `?token=`) is a 401 the client answers
+      // by refreshing, not a 404 it shows as "Page Not Found".
+      requireUser(request);
       const { token } = request.query as { token?: string };
       if (token === undefined) throw errors.badRequest('token not provided');
       const userId = (await userForAccessToken(db, hashToken(token), deps.clock()))?.id;

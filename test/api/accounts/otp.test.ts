@@ -39,7 +39,7 @@ describe('OTP login (ported from tests/integration/auth/test_otp.py and users/te
     assert.equal(verified.statusCode, 200);
     assert.equal(verified.json().token_type, 'Bearer');
     assert.equal(await usersWithMobile(mobile), 1);
-    const found = await app.request({ method: 'GET', url: `/api/v1/users/token/?token=${verified.json().access_token}` });
+    const found = await app.request({ method: 'GET', url: `/api/v1/users/token/?token=${verified.json().access_token}`, headers: bearer(verified.json().access_token) });
     const me = await app.request({ method: 'GET', url: `/api/v1/users/${found.json().id}/`, headers: bearer(verified.json().access_token) });
     assert.equal(me.statusCode, 200);
     assert.equal(me.json().mobile, mobile);

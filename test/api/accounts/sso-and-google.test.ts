@@ -62,7 +62,7 @@ describe('SSO and Google logins (tests/integration/auth/test_sso.py, test_conver
       payload: { grant_type: 'convert_token', client_id: CLIENT.id, client_secret: CLIENT.secret, backend: 'google-oauth2', token, ...overrides },
     });
   const userIdOf = async (accessToken: string) =>
-    (await app.request({ method: 'GET', url: `/api/v1/users/token/?token=${accessToken}` })).json().id as number;
+    (await app.request({ method: 'GET', url: `/api/v1/users/token/?token=${accessToken}`, headers: bearer(accessToken) })).json().id as number;
   const usersWhere = (column: 'unique_id' | 'email', value: string) =>
     app.context.db.selectFrom('public.user').select(['id', 'auth_org_id']).where(column, '=', value).execute();
 

@@ -36,7 +36,11 @@ describe('tokens: password and refresh grants, revocation, bearer authentication
         : { payload }),
     });
   const whoAmI = async (accessToken: string) => {
-    const found = await app.request({ method: 'GET', url: `/api/v1/users/token/?token=${encodeURIComponent(accessToken)}` });
+    const found = await app.request({
+      method: 'GET',
+      url: `/api/v1/users/token/?token=${encodeURIComponent(accessToken)}`,
+      headers: bearer(accessToken),
+    });
     return found.statusCode === 200 ? (found.json().id as number) : undefined;
   };
 
@@ -195,16 +199,49 @@ describe('tokens: password and refresh grants, revocation, bearer authentication
 
   it('finds the user of an access token (GET /api/v1/users/token/)', async () => {
     const user = await createUser(app);
-    const found = await app.request({ method: 'GET', url: `/api/v1/users/token/?token=${user.accessToken}` });
+    const ask = (query: string, headers: Record<string, string> = user.headers()) =>
+      app.request({ method: 'GET', url: `/api/v1/users/token/${query}`, headers });
+    const found = await ask(`?token=${user.accessToken}`);
     assert.equal(found.statusCode, 200);
     assert.equal(found.json().id, user.id);
     assert.deepEqual(found.json().config, {});
-    const missing = await app.request({ method: 'GET', url: '/api/v1/users/token/' });
+    const missing = await ask('');
     assert.equal(missing.statusCode, 400);
     assert.deepEqual(missing.json(), { detail: 'token not provided' });
-    const unknown = await app.request({ method: 'GET', url: '/api/v1/users/token/?token=1234' });
+    const unknown = await ask('?token=1234');
     assert.equal(unknown.statusCode, 404);
     assert.deepEqual(unknown.json(), { detail: 'User not found.' });
+    const anonymous = await ask(`?token=${user.accessToken}`, {});
+    assert.equal(anonymous.statusCode, 401);
+  });
+
+  it('answers 401 for an expired or revoked token, so the web client refreshes on reload instead of showing "Page Not Found"', async () => {
+    const expiring = await token(passwordGrant());
+    const pair = expiring.json();
+    clock.advance(86_401);
+    try {
+      const expired = await app.request({ method: 'GET', url: `/api/v1/users/token/?token=${pair.access_token}`, headers: bearer(pair.access_token) });
+      assert.equal(expired.statusCode, 401);
+      assert.deepEqual(expired.json(), { detail: 'Authentication credentials were not provided.' });
+      // The client's next steps: refresh, then retry with the new token in both places.
+      const refreshed = await token({ grant_type: 'refresh_token', refresh_token: pair.refresh_token, client_id: CLIENT.id, client_secret: CLIENT.secret });
+      assert.equal(refreshed.statusCode, 200, refreshed.body);
+      const fresh = refreshed.json().access_token as string;
+      const retried = await app.request({ method: 'GET', url: `/api/v1/users/token/?token=${fresh}`, headers: bearer(fresh) });
+      assert.equal(retried.statusCode, 200);
+      assert.equal(retried.json().email, SUPERUSER.email);
+    } finally {
+      clock.advance(-86_401);
+    }
+    const revoked = (await token(passwordGrant())).json();
+    await app.request({
+      method: 'POST',
+      url: '/auth/revoke-token/',
+      payload: new URLSearchParams({ token: revoked.access_token, client_id: CLIENT.id, client_secret: CLIENT.secret }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    const afterRevoke = await app.request({ method: 'GET', url: `/api/v1/users/token/?token=${revoked.access_token}`, headers: bearer(revoked.access_token) });
+    assert.equal(afterRevoke.statusCode, 401);
   });
 
   it('answers 401 without a token, with a random token and with a malformed Authorization header', async () => {
