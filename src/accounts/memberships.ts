@@ -50,7 +50,22 @@ export interface Membership {
   is_owner: boolean;
 }
 
-export interface MembershipWithRole extends Membership {
+/** The member as listed with a membership: what the client's Members page shows, so it needs no user calls of its own. */
+export interface MemberDetails {
+  id: number;
+  first_name: string;
+  last_name: string;
+  email: string | null;
+  mobile: string | null;
+  avatar_url: string | null;
+  status: string;
+}
+
+export interface ListedMembership extends Membership {
+  user_details: MemberDetails;
+}
+
+export interface MembershipWithRole extends ListedMembership {
   roleName: RoleName;
 }
 
@@ -58,20 +73,36 @@ function memberships(db: Kysely<DB>) {
   return db
     .selectFrom('public.organization_user as m')
     .innerJoin('public.role as r', 'r.id', 'm.role_id')
+    .innerJoin('public.user as u', 'u.id', 'm.user_id')
     .select(['m.id', 'm.user_id as user', 'm.organization_id as organization', 'm.role_id as role', 'm.is_owner', 'r.name as roleName'])
+    .select(['u.first_name', 'u.last_name', 'u.email', 'u.mobile', 'u.avatar_url', 'u.status'])
     .orderBy('m.id');
 }
 
+type MembershipRow = Awaited<ReturnType<ReturnType<typeof memberships>['executeTakeFirstOrThrow']>>;
+
+function withUserDetails({ first_name, last_name, email, mobile, avatar_url, status, roleName, ...membership }: MembershipRow): MembershipWithRole {
+  return {
+    ...membership,
+    roleName: roleName as RoleName,
+    user_details: { id: membership.user, first_name, last_name, email, mobile, avatar_url, status },
+  };
+}
+
 export async function findMembership(db: Kysely<DB>, id: number): Promise<MembershipWithRole | undefined> {
-  return (await memberships(db).where('m.id', '=', id).executeTakeFirst()) as MembershipWithRole | undefined;
+  const row = await memberships(db).where('m.id', '=', id).executeTakeFirst();
+  return row && withUserDetails(row);
 }
 
 /** Memberships of the given organizations (every membership when `organizationIds` is omitted). */
-export async function listMemberships(db: Kysely<DB>, organizationIds?: readonly number[]): Promise<Membership[]> {
+export async function listMemberships(db: Kysely<DB>, organizationIds?: readonly number[]): Promise<ListedMembership[]> {
   if (organizationIds?.length === 0) return [];
   let query = memberships(db);
   if (organizationIds) query = query.where('m.organization_id', 'in', organizationIds);
-  return (await query.execute()).map(({ roleName: _role, ...membership }) => membership);
+  return (await query.execute()).map((row) => {
+    const { roleName: _role, ...membership } = withUserDetails(row);
+    return membership;
+  });
 }
 
 /** Organizations where the user is an admin (`super-admin` or `org-admin`). */

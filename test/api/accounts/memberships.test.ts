@@ -75,7 +75,31 @@ describe('organization users and roles', () => {
       assert.ok(byQuery.length > 0 && byQuery.every((m) => m.organization === org2.id));
       const byHeader = (await list(superuser, '', 'org-2')).json() as { organization: number }[];
       assert.ok(byHeader.length > 0 && byHeader.every((m) => m.organization === org2.id));
-      assert.deepEqual(Object.keys(all[0]!).sort(), ['id', 'is_owner', 'organization', 'role', 'user']);
+      assert.deepEqual(Object.keys(all[0]!).sort(), ['id', 'is_owner', 'organization', 'role', 'user', 'user_details']);
+    });
+
+    it("rows carry the member's user_details, so the client's Members page needs no superuser-only user calls", async () => {
+      await app.context.db
+        .updateTable('public.user')
+        .set({ first_name: 'Asha', last_name: 'Rao', mobile: '+919876543210', avatar_url: 'https://example.org/a.png' })
+        .where('id', '=', user.id)
+        .execute();
+      await addMembership(app, user2.id, org1.id, 'org-admin');
+      const listed = (await list(user2, `?organization=${org1.id}`)).json() as { user: number; user_details: Record<string, unknown> }[];
+      const row = listed.find((m) => m.user === user.id)!;
+      const email = (await app.context.db.selectFrom('public.user').select('email').where('id', '=', user.id).executeTakeFirstOrThrow()).email;
+      assert.deepEqual(row.user_details, {
+        id: user.id,
+        first_name: 'Asha',
+        last_name: 'Rao',
+        email,
+        mobile: '+919876543210',
+        avatar_url: 'https://example.org/a.png',
+        status: 'approved',
+      });
+      const id = (await membershipOf(user.id, org1.id)).id;
+      const one = await app.request({ method: 'GET', url: `/api/v1/organization-users/${id}/`, headers: user2.headers() });
+      assert.deepEqual(one.json().user_details, row.user_details);
     });
 
     it('a member who is not an admin sees an empty list', async () => {
