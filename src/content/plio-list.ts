@@ -1,7 +1,7 @@
 /**
  * `GET /plios/`: the workspace's plios the user may list, searched, ordered
- * and paginated as the reference does (page size 5), with `unique_viewers`
- * and items — a fixed number of queries for the page.
+ * and paginated as the reference does (page size 5), with `unique_viewers`,
+ * `video_url` and items — a fixed number of queries for the page.
  */
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
@@ -98,8 +98,12 @@ export async function listPlios(request: ListRequest, user: CurrentUser, deps: C
     const loaded = plios.get(row.id);
     // Deleted since the page was read: its invalidation is on its way.
     if (!loaded) return [];
-    const { video: _video, ...content } = loaded.content;
-    return [{ ...content, video_id: loaded.plio.video_id, created_by_id: loaded.plio.created_by_id, unique_viewers: row.unique_viewers }];
+    const { video, ...content } = loaded.content;
+    // The home page draws each row's thumbnail from `video_url` (null: no video yet).
+    const videoUrl = loaded.plio.video_id === null ? null : ((video as { url?: string }).url ?? null);
+    return [
+      { ...content, video_id: loaded.plio.video_id, video_url: videoUrl, created_by_id: loaded.plio.created_by_id, unique_viewers: row.unique_viewers },
+    ];
   });
   const { page, total } = listPage;
   const lastPage = Math.max(1, Math.ceil(total / PAGE_SIZE));

@@ -150,6 +150,17 @@ describe('plios: the creator journey (tests/integration/creator/test_plio_crud.p
     );
   });
 
+  it("list rows carry the video's url (the home page's thumbnail), null without a video, and the video follows its changes", async () => {
+    const user = client(app, await createUser(app));
+    const withVideo = await buildPlio(user, { name: 'With video' });
+    await buildPlio(user, { name: 'Without video', duration: null });
+    const urls = async () =>
+      Object.fromEntries((await user.get('/api/v1/plios/')).json().results.map((row: { name: string; video_url: string | null }) => [row.name, row.video_url]));
+    assert.deepEqual(await urls(), { 'With video': 'https://youtube.com/watch?v=abc', 'Without video': null });
+    assert.equal((await user.patch(`/api/v1/videos/${withVideo.videoId}/`, { url: 'https://youtube.com/watch?v=xyz' })).statusCode, 200);
+    assert.equal((await urls())['With video'], 'https://youtube.com/watch?v=xyz');
+  });
+
   it('stores settings under config.settings and answers the config', async () => {
     const plio = (await creator.post('/api/v1/plios/', { config: { theme: 'dark' } })).json();
     const response = await creator.patch(`/api/v1/plios/${plio.uuid}/setting/`, { player: { skipEnabled: true } });
