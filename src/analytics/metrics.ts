@@ -22,17 +22,22 @@ export interface PlioMetrics {
 /** Seconds of video before retention is measured: the reference's "one minute". */
 const RETENTION_MARK_SECONDS = 60;
 
+/** Before anyone has watched: only whether the dashboard should warn about survey questions. */
+export type UnwatchedPlioMetrics = Pick<PlioMetrics, 'has_survey_question'>;
+
 /**
  * The plio's metrics over each viewer's latest live session, in one query in
- * the tenant's schema; `undefined` when nobody has watched it yet.
+ * the tenant's schema; `{has_survey_question}` alone when nobody has watched
+ * it yet (as the reference).
  *
  * Question metrics use the live, non-survey questions of the plio as they are
  * now: an answer row missing from an older session (a question added later)
  * counts as not answered, and answers to deleted questions do not count.
  * They are null when the plio has no such question.
  */
-export async function plioMetrics(query: QueryCreator<DB>, plio: Pick<Row<'plio'>, 'id' | 'video_id'>): Promise<PlioMetrics | undefined> {
-  return metricsQuery(query, plio).executeTakeFirst();
+export async function plioMetrics(query: QueryCreator<DB>, plio: Pick<Row<'plio'>, 'id' | 'video_id'>): Promise<PlioMetrics | UnwatchedPlioMetrics> {
+  const metrics = await metricsQuery(query, plio).executeTakeFirstOrThrow();
+  return metrics.unique_viewers > 0 ? metrics : { has_survey_question: metrics.has_survey_question };
 }
 
 /** The one query behind `plioMetrics`. */
@@ -91,18 +96,18 @@ function metricsQuery(query: QueryCreator<DB>, plio: Pick<Row<'plio'>, 'id' | 'v
         ]),
     )
     // Each of viewers, facts and answers is one row: the plan cannot go wrong.
+    // The row is read even without viewers (for has_survey_question): hence nullif in the divisions.
     .selectFrom(['viewers as v', 'facts as f', 'answers as g'])
-    .where('v.viewers', '>', 0)
     .select([
       'v.viewers as unique_viewers',
       'v.average_watch_time',
       sql<number | null>`case when f.duration is null or f.duration < ${RETENTION_MARK_SECONDS} then null
-        else round(100 * v.retained::numeric / v.viewers, 2)::float8 end`.as('percent_one_minute_retention'),
+        else round(100 * v.retained::numeric / nullif(v.viewers, 0), 2)::float8 end`.as('percent_one_minute_retention'),
       sql<number | null>`case when f.num_questions = 0 then null else round(100 * g.accuracy, 2)::float8 end`.as('accuracy'),
-      sql<number | null>`case when f.num_questions = 0 then null else round(g.answered::float8 / v.viewers)::int end`.as(
+      sql<number | null>`case when f.num_questions = 0 then null else round(g.answered::float8 / nullif(v.viewers, 0))::int end`.as(
         'average_num_answered',
       ),
-      sql<number | null>`case when f.num_questions = 0 then null else round(100 * g.completed::numeric / v.viewers, 2)::float8 end`.as(
+      sql<number | null>`case when f.num_questions = 0 then null else round(100 * g.completed::numeric / nullif(v.viewers, 0), 2)::float8 end`.as(
         'percent_completed',
       ),
       'f.has_survey_question',

@@ -24,7 +24,7 @@ const MetricsBody = Type.Object(
     percent_completed: Type.Optional(Percent),
     has_survey_question: Type.Optional(Type.Boolean()),
   },
-  { description: "Computed over each viewer's latest session; `{}` when the plio has no session yet." },
+  { description: "Computed over each viewer's latest session; `{has_survey_question}` alone when the plio has no session yet." },
 );
 
 const Detail = Type.Object({ detail: Type.String() });
@@ -47,7 +47,7 @@ export async function analyticsRoutes(app: FastifyInstance, context: AppContext)
     },
     async (request) => {
       const plio = await findPlioForUser(request, request.scope.db, request.params.uuid);
-      return (await plioMetrics(request.scope.query, plio)) ?? {};
+      return plioMetrics(request.scope.query, plio);
     },
   );
 

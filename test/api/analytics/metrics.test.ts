@@ -27,9 +27,15 @@ describe('GET /api/v1/plios/{uuid}/metrics/', () => {
   };
 
   describe('as the reference computes them', () => {
-    it('is empty for a plio nobody has watched', async () => {
-      const plio = await seed.plio({ createdBy: creator.id });
-      assert.deepEqual(await metrics(plio.uuid), { status: 200, body: {} });
+    it('is {has_survey_question} alone for a plio nobody has watched, with or without questions', async () => {
+      const bare = await seed.plio({ createdBy: creator.id });
+      assert.deepEqual(await metrics(bare.uuid), { status: 200, body: { has_survey_question: false } });
+      const survey = await seed.plio({ createdBy: creator.id });
+      await seed.question(survey.id, { time: 5, survey: true });
+      assert.deepEqual(await metrics(survey.uuid), { status: 200, body: { has_survey_question: true } });
+      const quiz = await seed.plio({ createdBy: creator.id });
+      await seed.question(quiz.id, { time: 5 });
+      assert.deepEqual(await metrics(quiz.uuid), { status: 200, body: { has_survey_question: false } });
     });
 
     it("counts viewers and averages watch time over each viewer's latest session", async () => {
