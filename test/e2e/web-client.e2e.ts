@@ -5,3 +5,4 @@
  * journey below (the ports are those the client was built for).
  */
 import './web-client/creator-and-learner.ts';
+import './web-client/expired-token.ts';
