@@ -6,3 +6,4 @@
  */
 import './web-client/creator-and-learner.ts';
 import './web-client/expired-token.ts';
+import './web-client/organization-workspace.ts';
