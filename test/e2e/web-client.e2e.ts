@@ -7,3 +7,4 @@
 import './web-client/creator-and-learner.ts';
 import './web-client/expired-token.ts';
 import './web-client/organization-workspace.ts';
+import './web-client/sso-play.ts';

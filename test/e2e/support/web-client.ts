@@ -84,5 +84,5 @@ function traceBackendCalls(name: string, page: Page): void {
     const body = response.request().postData()?.slice(0, 160) ?? '';
     process.stderr.write(`[${name}] ${response.request().method()} ${response.status()} ${response.url().slice(BACKEND_ORIGIN.length)} ${body}\n`);
   });
-  page.on('pageerror', (error) => process.stderr.write(`[${name}] page error: ${error.message}\n`));
+  page.on('pageerror', (error) => process.stderr.write(`[${name}] page error: ${error.stack ?? error.message}\n`));
 }
