@@ -123,7 +123,7 @@ describe('the web client: a creator builds and publishes a plio, a learner plays
       await row.waitFor({ state: 'visible' });
       assert.match((await row.innerText()).replace(/\s+/g, ' '), /Published/);
       // The thumbnail is the video's, from the list row's video_url.
-      await page.locator(`img[src*="${VIDEO_ID}"]`).first().waitFor({ state: 'attached' });
+      await page.locator(`[data-test="videoThumbnail"][src*="${VIDEO_ID}"]`).first().waitFor({ state: 'attached' });
       assert.equal(await page.locator('[data-test="defaultThumbnail"]').count(), 0);
 
       await page.goto(`${CLIENT_ORIGIN}/analyse/${uuid}`);
