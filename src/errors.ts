@@ -106,6 +106,24 @@ export const errors = {
   ),
   migrationsPending: error('MIGRATIONS_PENDING', 503, (count: number) => `${count} schema(s) are not migrated`),
 
+  // portability (export, import, copy)
+  archiveInvalid: error(
+    'ARCHIVE_INVALID',
+    400,
+    (reason: string) => `not a usable Plio organization archive: ${reason}; nothing was imported`,
+  ),
+  archiveTooNew: error(
+    'ARCHIVE_TOO_NEW',
+    400,
+    (what: string, archive: number, supported: number) =>
+      `the archive's ${what} is ${archive}, newer than this installation's ${supported}; upgrade Plio here first, nothing was imported`,
+  ),
+  copyTargetNotEmpty: error(
+    'COPY_TARGET_NOT_EMPTY',
+    409,
+    (target: string) => `${target} is not empty; plio db copy only copies into an empty database`,
+  ),
+
   // generic HTTP
   badRequest: error('BAD_REQUEST', 400, (message: string) => message),
   validation: (fields: FieldErrors) =>

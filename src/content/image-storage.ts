@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config.ts';
 
 export interface ImageStorage {
@@ -13,6 +13,17 @@ export interface ImageStorage {
   save(file: { schema: string; name: string; data: Buffer; contentType: string; origin: string }): Promise<string>;
   /** Reads a stored file back for `/media/...`; `undefined` when not served locally. */
   read(key: string): Promise<{ data: Buffer; contentType: string } | undefined>;
+  /** Reads a stored file back wherever it is kept (exports); `undefined` when it is missing. */
+  load(key: string): Promise<Buffer | undefined>;
+}
+
+/**
+ * The storage key (`<schema>/images/<name>`) of an image URL that `save`
+ * made for `schema`, or `undefined` for a URL pointing anywhere else.
+ */
+export function imageKeyOfUrl(url: string, schema: string): string | undefined {
+  const match = /\/([a-z_][a-z0-9_]*)\/images\/([^/?#]+)$/.exec(url);
+  return match && match[1] === schema ? `${schema}/images/${match[2]}` : undefined;
 }
 
 const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
@@ -41,6 +52,10 @@ class LocalImageStorage implements ImageStorage {
       return undefined;
     }
   }
+
+  async load(key: string): Promise<Buffer | undefined> {
+    return (await this.read(key))?.data;
+  }
 }
 
 class S3ImageStorage implements ImageStorage {
@@ -59,6 +74,16 @@ class S3ImageStorage implements ImageStorage {
 
   async read(): Promise<undefined> {
     return undefined;
+  }
+
+  async load(key: string): Promise<Buffer | undefined> {
+    try {
+      const object = await this.#client.send(new GetObjectCommand({ Bucket: this.s3.bucket, Key: key }));
+      return object.Body ? Buffer.from(await object.Body.transformToByteArray()) : undefined;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
   }
 }
 

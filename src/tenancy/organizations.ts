@@ -260,13 +260,13 @@ export class Organizations {
   }
 }
 
-function validName(name: unknown): string {
+export function validName(name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '') throw errors.invalidName('This field may not be blank.');
   if (name.length > 255) throw errors.invalidName('Ensure this field has no more than 255 characters.');
   return name.trim();
 }
 
-function validShortcode(shortcode: unknown): string {
+export function validShortcode(shortcode: unknown): string {
   if (typeof shortcode !== 'string' || !SHORTCODE.test(shortcode)) throw errors.invalidShortcode(String(shortcode));
   return shortcode;
 }
@@ -279,7 +279,7 @@ export function generateApiKey(): string {
 }
 
 /** Maps constraint violations from an organization write to catalog errors. */
-function mapOrganizationError(input: { shortcode: string; schemaName: string }) {
+export function mapOrganizationError(input: { shortcode: string; schemaName: string }) {
   return (error: unknown): never => {
     const constraint = uniqueViolation(error);
     if (constraint === 'organization_live_shortcode_key') throw errors.shortcodeTaken(input.shortcode);

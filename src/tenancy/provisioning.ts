@@ -52,7 +52,7 @@ export async function cloneSchemaData(trx: SqlExecutor, source: string, target: 
 }
 
 /** Orders tables so that every table comes after the tables it references. */
-function parentsFirst(tables: string[], references: { child: string; parent: string }[]): string[] {
+export function parentsFirst(tables: string[], references: { child: string; parent: string }[]): string[] {
   const ordered: string[] = [];
   const visiting = new Set<string>();
   const visit = (table: string) => {

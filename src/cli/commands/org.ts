@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Organization, OrganizationListing } from '../../tenancy/organizations.ts';
 import { printJson, withSession } from '../session.ts';
+import { addPortabilityCommands } from './portability.ts';
 import { formatBytes, printTable } from '../table.ts';
 
 export function orgCommand(): Command {
@@ -79,6 +80,7 @@ export function orgCommand(): Command {
       });
     });
 
+  addPortabilityCommands(org);
   return org;
 }
 
