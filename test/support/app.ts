@@ -21,9 +21,9 @@ export interface TestApp extends Running {
  */
 export async function startApp(
   env: Record<string, string> = {},
-  options: { migrationSets?: MigrationSets; features?: readonly Feature[] } = {},
+  options: { migrationSets?: MigrationSets; features?: readonly Feature[]; databaseKind?: Database['kind'] } = {},
 ): Promise<TestApp> {
-  const database = await freshDatabase();
+  const database = await freshDatabase({ kind: options.databaseKind });
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
   const running = await boot(config, { database, log: pino({ level: 'silent' }), migrationSets: options.migrationSets, features: options.features });
   return {

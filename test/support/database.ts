@@ -10,15 +10,18 @@ import { createScratchDatabase } from './scratch-database.ts';
 /** Which database this run tests against: set by scripts/test.mjs. */
 export const TEST_DATABASE = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'embedded';
 
+/** The other kind, for tests that move data between the two (both run in either pass). */
+export const OTHER_DATABASE = TEST_DATABASE === 'postgres' ? 'embedded' : 'postgres';
+
 const adminUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /**
  * A fresh database for one test file, with every migration applied to
  * public: an in-memory PGlite, or a new PostgreSQL database (dropped again on
- * close; the runner drops leftovers).
+ * close; the runner drops leftovers). `kind` defaults to this run's database.
  */
-export async function freshDatabase(options: { poolSize?: number } = {}): Promise<Database & { url?: string }> {
-  if (TEST_DATABASE === 'embedded') return openEmbeddedFrom(await migratedSnapshot());
+export async function freshDatabase(options: { poolSize?: number; kind?: Database['kind'] } = {}): Promise<Database & { url?: string }> {
+  if ((options.kind ?? TEST_DATABASE) === 'embedded') return openEmbeddedFrom(await migratedSnapshot());
   const scratch = await createScratchDatabase(process.env.TEST_DB_PREFIX ?? 'plio_test', adminUrl);
   const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' }, { poolSize: options.poolSize ?? 8 });
   await migrate(database);

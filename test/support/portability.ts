@@ -1,0 +1,154 @@
+import { PassThrough, Readable, type Writable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { createImageStorage } from '../../src/content/image-storage.ts';
+import { migrations } from '../../src/migrations/index.ts';
+import type { MigrationSets } from '../../src/tenancy/migration.ts';
+import { exportOrganization, type PortabilityContext } from '../../src/portability/export.ts';
+import { importOrganization, type ImportOptions } from '../../src/portability/import.ts';
+import type { TestApp } from './app.ts';
+import { analyticsFixtures } from './analytics-fixtures.ts';
+import { addMembership, createUser, type TestUser } from './users.ts';
+import { unzip } from './zip-archive.ts';
+
+/** What export and import need, from a test app. */
+export function portabilityOf(app: TestApp, migrationSets: MigrationSets = migrations): PortabilityContext {
+  return { database: app.context.database, storage: createImageStorage(app.context.config), migrations: migrationSets };
+}
+
+/** Exports an organization of `app` into memory. */
+export async function exportToBuffer(app: TestApp, shortcode: string, migrationSets?: MigrationSets): Promise<Buffer> {
+  const out = new PassThrough();
+  const [bytes] = await Promise.all([buffer(out), exportOrganization(portabilityOf(app, migrationSets), shortcode, out as Writable)]);
+  return bytes;
+}
+
+export function importFromBuffer(app: TestApp, archive: Buffer, options: ImportOptions = {}) {
+  return importOrganization(portabilityOf(app), () => Readable.from([archive]), options);
+}
+
+/** The entries of an archive, by path, in order. */
+export async function archiveEntries(archive: Buffer): Promise<Map<string, Buffer>> {
+  const entries = new Map<string, Buffer>();
+  const extract = tar.extract();
+  const reading = (async () => {
+    for await (const entry of extract as unknown as AsyncIterable<AsyncIterable<Buffer> & { header: tar.Header }>) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk);
+      entries.set(entry.header.name, Buffer.concat(chunks));
+    }
+  })();
+  await pipeline(Readable.from([archive]), createGunzip(), extract as unknown as Writable);
+  await reading;
+  return entries;
+}
+
+/** Packs entries (in the given order) back into an archive, as a forger or a broken tool would. */
+export async function packArchive(entries: Map<string, Buffer>): Promise<Buffer> {
+  const pack = tar.pack();
+  const out = new PassThrough();
+  const packed = buffer(out);
+  const piping = pipeline(pack as unknown as Readable, createGzip(), out);
+  for (const [name, data] of entries) await new Promise<void>((resolve, reject) => pack.entry({ name }, data, (e) => (e ? reject(e) : resolve())));
+  pack.finalize();
+  await piping;
+  return packed;
+}
+
+export const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f1e9a90000000049454e44ae426082',
+  'hex',
+);
+
+/**
+ * An organization with a bit of everything an archive must carry: a domain,
+ * an admin (email) and a viewer (mobile), learners by email, mobile and SSO
+ * of this organization, a published plio with a video, questions (one with
+ * an uploaded image), sessions, answers, events, a soft-deleted session and a
+ * tag.
+ */
+export async function seedOrganization(app: TestApp, shortcode: string) {
+  const organization = await app.context.tenancy.organizations.create({ name: `Org ${shortcode}`, shortcode, domain: `${shortcode}.example.org`, config: { theme: 'dark' } });
+  const admin = await createUser(app, { email: `admin@${shortcode}.example.org`, firstName: 'Ada' });
+  const viewer = await createUser(app, { mobile: '+919876543210' });
+  await app.context.db.updateTable('public.user').set({ email: null }).where('id', '=', viewer.id).execute(); // known by mobile alone
+  await addMembership(app, admin.id, organization.id, 'org-admin');
+  await addMembership(app, viewer.id, organization.id, 'org-view');
+  const fixtures = analyticsFixtures(app, organization.schemaName);
+  const plio = await fixtures.plio({ createdBy: admin.id, name: 'Photosynthesis', video: { url: 'https://www.youtube.com/watch?v=roundtrip01', duration: 90 } });
+  const mcq = await fixtures.question(plio.id, { time: 10, text: 'Which gas?', options: ['O2', 'CO2'], correctAnswer: 1 });
+  const checkbox = await fixtures.question(plio.id, { time: 20, type: 'checkbox', options: ['A', 'B', 'C'], correctAnswer: [0, 2] });
+  const subjective = await fixtures.question(plio.id, { time: 30, type: 'subjective' });
+  const learners = [
+    await fixtures.learner({ email: `learner@${shortcode}.example.org` }),
+    await fixtures.learner({ email: null, mobile: '+919000000001' }),
+    await fixtures.learner({ email: null, uniqueId: 'roll-42', authOrgId: organization.id }),
+  ];
+  for (const [i, learner] of learners.entries()) {
+    const session = await fixtures.session(plio.id, learner, { watchTime: 30 + i, retention: '1,1,0,1,2' });
+    await fixtures.answer(session, mcq, i % 2);
+    await fixtures.answer(session, checkbox, [0, 2]);
+    await fixtures.answer(session, subjective, `answer ${i}`);
+    await fixtures.event(session, { type: 'played', playerTime: 1.5 });
+    await fixtures.event(session, { type: 'paused', playerTime: 12.25, details: { note: 'é ü 😀' } });
+  }
+  await fixtures.softDelete('session', await fixtures.session(plio.id, learners[0]!, { watchTime: 99 }));
+  const draft = await fixtures.plio({ createdBy: viewer.id, name: 'Draft', status: 'draft', video: false });
+
+  const boundary = 'plio-portability';
+  const upload = await app.request({
+    method: 'POST',
+    url: '/api/v1/images/',
+    headers: { ...admin.headers(shortcode), 'content-type': `multipart/form-data; boundary=${boundary}` },
+    payload: Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="url"; filename="leaf.png"\r\nContent-Type: image/png\r\n\r\n`),
+      PNG,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]),
+  });
+  if (upload.statusCode !== 201) throw new Error(`image upload: ${upload.body}`);
+  const tenant = app.context.db.withSchema(organization.schemaName);
+  await tenant.updateTable('question').set({ image_id: upload.json().id }).where('item_id', '=', mcq).execute();
+  const tag = await tenant.insertInto('tag').values({ name: 'Biology', slug: 'biology' }).returning('id').executeTakeFirstOrThrow();
+  await tenant.insertInto('model_has_tag').values({ tag_id: tag.id, model_type: 'plio', model_id: plio.id }).execute();
+  return { organization, admin, viewer, learners, plios: [plio.uuid, draft.uuid] };
+}
+
+/**
+ * What the API answers about an organization, as its admin sees it: the
+ * plio list, each plio's details and metrics, and the report zip's CSV
+ * files. User ids and media locations are installation details, so they
+ * are normalised: users to their email, media URLs to the file name.
+ */
+export async function apiAnswers(app: TestApp, user: TestUser, shortcode: string, uuids: readonly string[]) {
+  const get = async (url: string) => {
+    const response = await app.request({ method: 'GET', url, headers: user.headers(shortcode) });
+    if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
+    return response;
+  };
+  const answers: Record<string, unknown> = { list: normalise((await get('/api/v1/plios/?ordering=name')).json()) };
+  for (const uuid of uuids) {
+    answers[`details ${uuid}`] = normalise((await get(`/api/v1/plios/${uuid}/`)).json());
+    answers[`metrics ${uuid}`] = (await get(`/api/v1/plios/${uuid}/metrics/`)).json();
+    const details = answers[`details ${uuid}`] as { status: string };
+    if (details.status !== 'published') continue;
+    const files = await unzip((await get(`/api/v1/plios/${uuid}/download_data/`)).rawPayload);
+    for (const [name, data] of files) if (name.endsWith('.csv')) answers[`report ${uuid} ${name}`] = data.toString('utf8');
+  }
+  return answers;
+}
+
+function normalise(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((item) => normalise(item));
+  if (value && typeof value === 'object') {
+    if (key === 'created_by' || key === 'user') return { email: (value as { email?: string }).email, mobile: (value as { mobile?: string }).mobile };
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v, k)]));
+  }
+  if (typeof value === 'number' && (key === 'user_id' || key.endsWith('_by_id'))) return 'a user id';
+  if (typeof value === 'string' && value.includes('/images/')) return value.slice(value.lastIndexOf('/images/'));
+  return value;
+}
+
+export { createUser };
