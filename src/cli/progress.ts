@@ -7,13 +7,19 @@ export interface ProgressDisplay {
 
 /**
  * A progress bar on stderr when it is a terminal (`what` names the units,
- * e.g. "rows"); silent otherwise, so scripts and logs get only the result.
+ * e.g. "rows"); otherwise a line at every tenth of the way, for logs.
  */
 export function progressBar(label: string, what: string): ProgressDisplay {
   let bar: cliProgress.SingleBar | undefined;
+  let lastTenth = 0;
   return {
     update(done, total, step) {
-      if (!process.stderr.isTTY) return;
+      if (!process.stderr.isTTY) {
+        const tenth = total > 0 ? Math.floor((done * 10) / total) : 10;
+        if (tenth > lastTenth) process.stderr.write(`${label}: ${tenth * 10}% (${done}/${total} ${what})\n`);
+        lastTenth = Math.max(lastTenth, tenth);
+        return;
+      }
       if (!bar) {
         bar = new cliProgress.SingleBar(
           { format: `${label} {bar} {value}/{total} ${what} | {step}`, stream: process.stderr },

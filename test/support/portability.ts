@@ -2,8 +2,11 @@ import { PassThrough, Readable, type Writable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
+import { sql, type Kysely } from 'kysely';
 import tar from 'tar-stream';
+import { issueTokens } from '../../src/accounts/tokens.ts';
 import { createImageStorage } from '../../src/content/image-storage.ts';
+import type { DB } from '../../src/db/schema.ts';
 import { migrations } from '../../src/migrations/index.ts';
 import type { MigrationSets } from '../../src/tenancy/migration.ts';
 import { exportOrganization, type PortabilityContext } from '../../src/portability/export.ts';
@@ -25,8 +28,8 @@ export async function exportToBuffer(app: TestApp, shortcode: string, migrationS
   return bytes;
 }
 
-export function importFromBuffer(app: TestApp, archive: Buffer, options: ImportOptions = {}) {
-  return importOrganization(portabilityOf(app), () => Readable.from([archive]), options);
+export function importFromBuffer(app: TestApp, archive: Buffer, options: ImportOptions = {}, migrationSets?: MigrationSets) {
+  return importOrganization(portabilityOf(app, migrationSets), () => Readable.from([archive]), options);
 }
 
 /** The entries of an archive, by path, in order. */
@@ -151,4 +154,56 @@ function normalise(value: unknown, key = ''): unknown {
   return value;
 }
 
+/** Signs in the user with `email` (tokens as a login would issue them). */
+export async function signInAs(app: TestApp, email: string): Promise<TestUser> {
+  const { id } = await app.context.db.selectFrom('public.user').select('id').where('email', '=', email).executeTakeFirstOrThrow();
+  const tokens = await issueTokens(app.context.db, id, null);
+  return {
+    id,
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token,
+    headers: (organization) => ({ authorization: `Bearer ${tokens.access_token}`, ...(organization === undefined ? {} : { organization }) }),
+  };
+}
+
 export { createUser };
+
+/**
+ * A published plio in `schema` with `learners` new learners (one in ten
+ * watched twice), `questions` questions answered in every session and
+ * `events` events per session: the analytics benchmark's shape, in SQL.
+ */
+export async function seedLargePlio(
+  db: Kysely<DB>,
+  schema: string,
+  options: { creatorId: number; learners: number; label: string; questions?: number; events?: number; videoSeconds?: number },
+) {
+  const { creatorId, learners, label, questions = 20, events = 10, videoSeconds = 300 } = options;
+  const t = (table: string) => sql.table(`${schema}.${table}`);
+  const plio = await sql<{ id: number }>`
+    with video as (insert into ${t('video')} (url, duration) values ('https://www.youtube.com/watch?v=benchmark01', ${videoSeconds}) returning id)
+    insert into ${t('plio')} (uuid, name, created_by_id, status, video_id)
+    select ${`large${label}`}, ${`Large ${label}`}, ${creatorId}::bigint, 'published', id from video returning id`.execute(db);
+  const plioId = plio.rows[0]!.id;
+  await sql`
+    with items as (insert into ${t('item')} (plio_id, time) select ${plioId}::bigint, g * 10 from generate_series(1, ${questions}) g returning id)
+    insert into ${t('question')} (item_id, type, text, options, correct_answer)
+    select id, 'mcq', 'Question ' || id, '["A", "B", "C", "D"]', '1' from items`.execute(db);
+  await sql`insert into public.user (email) select ${`${label}-`} || g || '@example.org' from generate_series(1, ${learners}) g`.execute(db);
+  await sql`
+    insert into ${t('session')} (plio_id, user_id, watch_time, retention)
+    select ${plioId}::bigint, u.id, (u.id * 7) % ${videoSeconds}, r.retention
+    from public.user u,
+      (select string_agg(case when g % 2 = 0 then '2' else '1' end, ',') as retention from generate_series(1, ${videoSeconds}) g) r,
+      generate_series(1, 2) visit
+    where u.email like ${`${label}-%`} and (visit = 1 or u.id % 10 = 0)`.execute(db);
+  await sql`
+    insert into ${t('session_answer')} (session_id, item_id, answer)
+    select s.id, i.id, case when (s.id + i.id) % 10 = 0 then null else to_jsonb((s.id + i.id) % 4) end
+    from ${t('session')} s join ${t('item')} i on i.plio_id = s.plio_id where s.plio_id = ${plioId}`.execute(db);
+  await sql`
+    insert into ${t('event')} (session_id, type, player_time, details)
+    select s.id, (array['played', 'paused', 'option_selected', 'video_seeked'])[1 + g % 4], g * 7.5, jsonb_build_object('itemIndex', g % ${questions})
+    from ${t('session')} s, generate_series(1, ${events}) g where s.plio_id = ${plioId}`.execute(db);
+  return { plioId, uuid: `large${label}` };
+}
