@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { PlioError } from '../errors.ts';
+import { dbCommand } from './commands/db.ts';
 import { domainCommand } from './commands/domain.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { orgCommand } from './commands/org.ts';
@@ -18,6 +19,7 @@ program.addCommand(serveCommand());
 program.addCommand(migrateCommand());
 program.addCommand(orgCommand());
 program.addCommand(domainCommand());
+program.addCommand(dbCommand());
 program.addCommand(schemasCommand());
 program.addCommand(shellCommand());
 program.addCommand(userCommand());

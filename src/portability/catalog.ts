@@ -3,7 +3,7 @@ import { LEDGER_TABLE, type SqlExecutor } from '../tenancy/migration.ts';
 import { parentsFirst } from '../tenancy/provisioning.ts';
 
 /**
- * A tenant table as the catalog describes it. Export, import and copy read
+ * A table as the catalog describes it. Export, import and copy read
  * this instead of a hand-kept list, so a column or table that a migration
  * adds is carried with no change here.
  */
@@ -29,8 +29,8 @@ export function isUserReference(column: string, type: string): boolean {
   return type === 'bigint' && (column === 'user_id' || column.endsWith('_by_id'));
 }
 
-/** The tenant tables of `schema` (its migration ledger excepted), parents before children. */
-export async function tenantTables(db: SqlExecutor, schema: string): Promise<TableShape[]> {
+/** The tables of `schema` (its migration ledger excepted), parents before children. */
+export async function schemaTables(db: SqlExecutor, schema: string): Promise<TableShape[]> {
   const { rows: columns } = await sql<{ table_name: string; column_name: string; type: string; is_identity: boolean; is_key: boolean }>`
     select c.relname as table_name, a.attname as column_name, format_type(a.atttypid, null) as type,
       a.attidentity <> '' as is_identity,

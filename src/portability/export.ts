@@ -8,7 +8,7 @@ import { LEDGER_TABLE, type MigrationSets, type SqlExecutor } from '../tenancy/m
 import { toOrganization, type Organization } from '../tenancy/organizations.ts';
 import { PUBLIC_SCHEMA } from '../tenancy/schema-name.ts';
 import { ArchiveWriter, type ArchiveMedia, type ArchiveTable, type Manifest } from './archive.ts';
-import { tenantTables, type TableShape } from './catalog.ts';
+import { schemaTables, type TableShape } from './catalog.ts';
 import { jsonLines } from './row-lines.ts';
 import { userLine } from './users.ts';
 
@@ -56,7 +56,7 @@ export async function exportOrganization(context: PortabilityContext, shortcode:
       .execute(async (trx) => {
         const organization = await liveOrganization(trx, shortcode);
         const schema = organization.schemaName;
-        const tables = await tenantTables(trx, schema);
+        const tables = await schemaTables(trx, schema);
         const migrations = await appliedTenantMigrations(trx, schema);
         const total = await rowCount(trx, schema, tables);
         let done = 0;

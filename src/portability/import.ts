@@ -3,11 +3,10 @@ import { sql, type Kysely } from 'kysely';
 import { seedRoles } from '../accounts/roles.ts';
 import { credentialsChanged } from '../accounts/credential-cache.ts';
 import { sniffImage } from '../content/image-storage.ts';
-import { pgErrorCode } from '../db/db-errors.ts';
 import type { DB } from '../db/schema.ts';
 import { errors } from '../errors.ts';
 import { notifyTenancyChanged, tenancyEvents } from '../tenancy/events.ts';
-import { applyMigrations, scopeTransaction, type SqlExecutor } from '../tenancy/migration.ts';
+import { applyMigrations, scopeTransaction } from '../tenancy/migration.ts';
 import {
   generateApiKey,
   mapOrganizationError,
@@ -17,9 +16,10 @@ import {
   type Organization,
 } from '../tenancy/organizations.ts';
 import { createTenantSchema, dropTenantSchema } from '../tenancy/provisioning.ts';
-import { generateSchemaName, PUBLIC_SCHEMA, quoteIdent } from '../tenancy/schema-name.ts';
+import { generateSchemaName, PUBLIC_SCHEMA } from '../tenancy/schema-name.ts';
 import { MANIFEST_PATH, readEntries, sha256, type ArchiveEntry, type Manifest } from './archive.ts';
-import { tenantTables, type TableShape } from './catalog.ts';
+import { schemaTables, type TableShape } from './catalog.ts';
+import { insertJsonRows, moveSequencesPastRows } from './row-load.ts';
 import type { PortabilityContext, Progress } from './export.ts';
 import { importUsers, jsonArray, newUserMapping, type UserMapping } from './users.ts';
 import { verifyArchive } from './verify.ts';
@@ -186,7 +186,7 @@ class ArchiveLoader {
 
   /** The new schema's tables, which must be the archive's, column for column. */
   private async checkedShapes(): Promise<Map<string, TableShape>> {
-    const shapes = new Map((await tenantTables(this.trx, this.target.schemaName)).map((shape) => [shape.name, shape]));
+    const shapes = new Map((await schemaTables(this.trx, this.target.schemaName)).map((shape) => [shape.name, shape]));
     const version = this.manifest.migrations.length;
     for (const table of this.manifest.tables) {
       const shape = shapes.get(table.name);
@@ -254,22 +254,7 @@ class ArchiveLoader {
     const shape = this.#tables.get(table);
     if (!shape) throw errors.archiveInvalid(`"${entry.path}" is not a table of the archive`);
     this.#userIdsJson ??= JSON.stringify(Object.fromEntries(this.#users.ids));
-    const relation = sql.table(`${this.target.schemaName}.${table}`);
-    const values = shape.columns.map((column) =>
-      shape.userColumns.includes(column)
-        ? sql`(${this.#userIdsJson}::jsonb ->> ${sql.ref(`r.${column}`)}::text)::bigint`
-        : sql.ref(`r.${column}`),
-    );
-    try {
-      await sql`insert into ${relation} (${sql.join(shape.columns.map((column) => sql.ref(column)))}) overriding system value
-        select ${sql.join(values)} from json_populate_recordset(null::${relation}, ${jsonArray(entry.data)}::json) r`.execute(this.trx);
-    } catch (error) {
-      const column = (error as { column?: string }).column;
-      if (pgErrorCode(error) === '23502' && column && shape.userColumns.includes(column)) {
-        throw errors.archiveInvalid(`${table}.${column} names a user whom the archive does not carry`);
-      }
-      throw error;
-    }
+    await insertJsonRows(this.trx, this.target.schemaName, shape, jsonArray(entry.data), this.#userIdsJson);
     const rows = countLines(entry.data);
     this.#rowsLoaded.set(table, (this.#rowsLoaded.get(table) ?? 0) + rows);
     this.#done += rows;
@@ -291,7 +276,7 @@ class ArchiveLoader {
     }
     await scopeTransaction(trx, schema);
     await applyMigrations(trx, 'tenant', this.context.migrations.tenant.slice(this.manifest.migrations.length));
-    await moveSequencesPastRows(trx, schema, await tenantTables(trx, schema));
+    await moveSequencesPastRows(trx, schema, await schemaTables(trx, schema));
 
     const latest = this.context.migrations.tenant.length;
     const row = await trx
@@ -328,21 +313,4 @@ function countLines(part: Buffer): number {
   let lines = 0;
   for (let at = part.indexOf(10); at !== -1; at = part.indexOf(10, at + 1)) lines++;
   return lines;
-}
-
-/**
- * Moves each identity sequence past the largest loaded value. The values are
- * read in one query and passed as literals in the next (Citus keeps sequences
- * per node: a `setval(…, (select max(…)))` there reads the wrong one).
- */
-async function moveSequencesPastRows(trx: SqlExecutor, schema: string, tables: readonly TableShape[]): Promise<void> {
-  const identities = tables.flatMap((table) => table.identities.map((column) => ({ table: table.name, column })));
-  if (identities.length === 0) return;
-  const maxima = identities.map(({ table, column }) => sql`(select coalesce(max(${sql.ref(column)}), 0) from ${sql.table(`${schema}.${table}`)})`);
-  const { rows } = await sql<{ maxima: number[] }>`select array[${sql.join(maxima)}]::bigint[] as maxima`.execute(trx);
-  const setvals = identities.map(({ table, column }, i) => {
-    const qualified = `${quoteIdent(schema)}.${quoteIdent(table)}`;
-    return sql`setval(pg_get_serial_sequence(${qualified}, ${column}), ${sql.lit(Number(rows[0]!.maxima[i]) + 1)}, false)`;
-  });
-  await sql`select ${sql.join(setvals)}`.execute(trx);
 }

@@ -125,7 +125,7 @@ export async function seedOrganization(app: TestApp, shortcode: string) {
  * files. User ids and media locations are installation details, so they
  * are normalised: users to their email, media URLs to the file name.
  */
-export async function apiAnswers(app: TestApp, user: TestUser, shortcode: string, uuids: readonly string[]) {
+export async function apiAnswers(app: Pick<TestApp, 'request'>, user: TestUser, shortcode: string, uuids: readonly string[]) {
   const get = async (url: string) => {
     const response = await app.request({ method: 'GET', url, headers: user.headers(shortcode) });
     if (response.statusCode !== 200) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
@@ -155,7 +155,7 @@ function normalise(value: unknown, key = ''): unknown {
 }
 
 /** Signs in the user with `email` (tokens as a login would issue them). */
-export async function signInAs(app: TestApp, email: string): Promise<TestUser> {
+export async function signInAs(app: { context: Pick<TestApp['context'], 'db'> }, email: string): Promise<TestUser> {
   const { id } = await app.context.db.selectFrom('public.user').select('id').where('email', '=', email).executeTakeFirstOrThrow();
   const tokens = await issueTokens(app.context.db, id, null);
   return {

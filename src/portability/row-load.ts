@@ -1,0 +1,50 @@
+import { sql } from 'kysely';
+import { pgErrorCode } from '../db/db-errors.ts';
+import { errors } from '../errors.ts';
+import type { SqlExecutor } from '../tenancy/migration.ts';
+import { quoteIdent } from '../tenancy/schema-name.ts';
+import type { TableShape } from './catalog.ts';
+
+/**
+ * Inserts rows given as one JSON array of `row_to_json` objects into
+ * `schema`'s table, in one statement: PostgreSQL parses the JSON
+ * (`json_populate_recordset` over the table's own row type), so nothing is
+ * parsed or re-typed in JavaScript. With `userIds` (a JSON object from
+ * archive user id to local user id) every user column is remapped on the way
+ * in.
+ */
+export async function insertJsonRows(trx: SqlExecutor, schema: string, shape: TableShape, rows: string, userIds?: string): Promise<void> {
+  const relation = sql.table(`${schema}.${shape.name}`);
+  const values = shape.columns.map((column) =>
+    userIds !== undefined && shape.userColumns.includes(column)
+      ? sql`(${userIds}::jsonb ->> ${sql.ref(`r.${column}`)}::text)::bigint`
+      : sql.ref(`r.${column}`),
+  );
+  try {
+    await sql`insert into ${relation} (${sql.join(shape.columns.map((column) => sql.ref(column)))}) overriding system value
+      select ${sql.join(values)} from json_populate_recordset(null::${relation}, ${rows}::json) r`.execute(trx);
+  } catch (error) {
+    const column = (error as { column?: string }).column;
+    if (userIds !== undefined && pgErrorCode(error) === '23502' && column && shape.userColumns.includes(column)) {
+      throw errors.archiveInvalid(`${shape.name}.${column} names a user whom the archive does not carry`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Moves each identity sequence past the largest loaded value. The values are
+ * read in one query and passed as literals in the next (Citus keeps sequences
+ * per node: a `setval(…, (select max(…)))` there reads the wrong one).
+ */
+export async function moveSequencesPastRows(trx: SqlExecutor, schema: string, tables: readonly TableShape[]): Promise<void> {
+  const identities = tables.flatMap((table) => table.identities.map((column) => ({ table: table.name, column })));
+  if (identities.length === 0) return;
+  const maxima = identities.map(({ table, column }) => sql`(select coalesce(max(${sql.ref(column)}), 0) from ${sql.table(`${schema}.${table}`)})`);
+  const { rows } = await sql<{ maxima: number[] }>`select array[${sql.join(maxima)}]::bigint[] as maxima`.execute(trx);
+  const setvals = identities.map(({ table, column }, i) => {
+    const qualified = `${quoteIdent(schema)}.${quoteIdent(table)}`;
+    return sql`setval(pg_get_serial_sequence(${qualified}, ${column}), ${sql.lit(Number(rows[0]!.maxima[i]) + 1)}, false)`;
+  });
+  await sql`select ${sql.join(setvals)}`.execute(trx);
+}
