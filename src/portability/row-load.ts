@@ -15,14 +15,17 @@ import type { TableShape } from './catalog.ts';
  */
 export async function insertJsonRows(trx: SqlExecutor, schema: string, shape: TableShape, rows: string, userIds?: string): Promise<void> {
   const relation = sql.table(`${schema}.${shape.name}`);
-  const values = shape.columns.map((column) =>
-    userIds !== undefined && shape.userColumns.includes(column)
-      ? sql`(${userIds}::jsonb ->> ${sql.ref(`r.${column}`)}::text)::bigint`
-      : sql.ref(`r.${column}`),
+  const remapped = userIds === undefined ? [] : shape.userColumns;
+  // One join per user column against the mapping, read once per statement
+  // (a cast of the parameter in the select list would be parsed per row).
+  const values = shape.columns.map((column) => (remapped.includes(column) ? sql.ref(`m${remapped.indexOf(column)}.id`) : sql.ref(`r.${column}`)));
+  const joins = remapped.map(
+    (column, i) => sql`left join users ${sql.raw(`m${i}`)} on ${sql.ref(`m${i}.old_id`)} = ${sql.ref(`r.${column}`)}`,
   );
   try {
-    await sql`insert into ${relation} (${sql.join(shape.columns.map((column) => sql.ref(column)))}) overriding system value
-      select ${sql.join(values)} from json_populate_recordset(null::${relation}, ${rows}::json) r`.execute(trx);
+    await sql`with users as (select key::bigint as old_id, value::bigint as id from json_each_text(${userIds ?? '{}'}::json))
+      insert into ${relation} (${sql.join(shape.columns.map((column) => sql.ref(column)))}) overriding system value
+      select ${sql.join(values)} from json_populate_recordset(null::${relation}, ${rows}::json) r ${sql.join(joins, sql` `)}`.execute(trx);
   } catch (error) {
     const column = (error as { column?: string }).column;
     if (userIds !== undefined && pgErrorCode(error) === '23502' && column && shape.userColumns.includes(column)) {
