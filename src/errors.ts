@@ -49,6 +49,24 @@ export class OAuthError extends PlioError {
   }
 }
 
+/**
+ * A refusal that passes: answered with `Retry-After` (RFC 9110 section
+ * 10.2.3) so that clients and load balancers know when to come back.
+ */
+export class RetryLaterError extends PlioError {
+  constructor(
+    code: string,
+    status: number,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(code, status, message);
+  }
+}
+
+/** How long a client should wait after an outage answer: long enough for a restart or failover to show. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 const error =
   <A extends unknown[]>(code: string, status: number, message: (...args: A) => string) =>
   (...args: A) =>
@@ -104,10 +122,18 @@ export const errors = {
     (dir: string, pid: number) =>
       `the embedded database in ${dir} is in use by process ${pid}; stop it first, or set DATABASE_URL to use a PostgreSQL server`,
   ),
+  databaseUnavailable: () =>
+    new RetryLaterError(
+      'DATABASE_UNAVAILABLE',
+      503,
+      'The database is unavailable or too slow right now; try again in a few seconds.',
+      DATABASE_RETRY_AFTER_SECONDS,
+    ),
   migrationsPending: error('MIGRATIONS_PENDING', 503, (count: number) => `${count} schema(s) are not migrated`),
 
   // generic HTTP
   badRequest: error('BAD_REQUEST', 400, (message: string) => message),
+  malformedMultipart: error('MALFORMED_MULTIPART', 400, (reason: string) => `Malformed multipart body: ${reason}`),
   validation: (fields: FieldErrors) =>
     new PlioError('VALIDATION_FAILED', 400, Object.entries(fields).map(([f, m]) => `${f}: ${m.join(' ')}`).join('; '), fields),
   notAuthenticated: error('NOT_AUTHENTICATED', 401, () => 'Authentication credentials were not provided.'),
