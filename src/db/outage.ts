@@ -23,7 +23,8 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'
  * timeouts, a connection that ended under a query.
  */
 const DRIVER_MESSAGES = [
-  /timeout exceeded when trying to connect/i,
+  /timeout exceeded (?:when trying to connect|waiting for the embedded database)/i,
+  /^timeout expired$/i, // the pool gave up on a connection it was opening
   /connection terminated/i,
   /query read timeout/i,
   /connection (?:is )?not queryable|client has encountered a connection error/i,

@@ -15,8 +15,11 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | PlioError, request, reply) => {
     const known = toPlioError(error);
     if (known) {
-      if (known.status >= 500) request.log.error({ err: error, tenant: request.tenant?.schema }, known.message);
-      if (known instanceof RetryLaterError) reply.header('retry-after', String(known.retryAfterSeconds));
+      if (known instanceof RetryLaterError) {
+        // Passing by nature (an outage): one line without a stack trace, not an alarm per request.
+        if (known.status >= 500) request.log.warn({ cause: errorMessage(error), tenant: request.tenant?.schema }, known.message);
+        reply.header('retry-after', String(known.retryAfterSeconds));
+      } else if (known.status >= 500) request.log.error({ err: error, tenant: request.tenant?.schema }, known.message);
       return reply.status(known.status).send(known.body);
     }
     request.log.error({ err: error, tenant: request.tenant?.schema }, 'unhandled error');
@@ -45,6 +48,10 @@ function toPlioError(error: FastifyError | PlioError): PlioError | undefined {
   // mistake, not ours.
   if (pgErrorCode(error)?.startsWith('22')) return errors.badRequest('Invalid value.');
   return undefined;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function validationFields(error: FastifyError): FieldErrors {
