@@ -72,6 +72,10 @@ export async function startScratchCluster(): Promise<ScratchCluster> {
     }
   };
   let frozen = false;
+  const thaw = () => {
+    signal('SIGCONT');
+    frozen = false;
+  };
   await start();
   return {
     port,
@@ -84,13 +88,10 @@ export async function startScratchCluster(): Promise<ScratchCluster> {
       signal('SIGSTOP');
       frozen = true;
     },
-    thaw() {
-      signal('SIGCONT');
-      frozen = false;
-    },
+    thaw,
     async destroy() {
       try {
-        if (frozen) this.thaw();
+        if (frozen) thaw();
         await pg('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
       } finally {
         rmSync(dir, { recursive: true, force: true });
