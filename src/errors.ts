@@ -19,6 +19,8 @@ export class PlioError extends Error {
     message: string,
     /** Field errors, answered instead of `{detail}` when present. */
     readonly fields?: FieldErrors,
+    /** Seconds after which the same request may succeed: the `Retry-After` header. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'PlioError';
@@ -46,21 +48,6 @@ export class OAuthError extends PlioError {
 
   override get body(): Record<string, unknown> {
     return { error: this.error, error_description: this.message };
-  }
-}
-
-/**
- * A refusal that passes: answered with `Retry-After` (RFC 9110 section
- * 10.2.3) so that clients and load balancers know when to come back.
- */
-export class RetryLaterError extends PlioError {
-  constructor(
-    code: string,
-    status: number,
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(code, status, message);
   }
 }
 
@@ -122,11 +109,13 @@ export const errors = {
     (dir: string, pid: number) =>
       `the embedded database in ${dir} is in use by process ${pid}; stop it first, or set DATABASE_URL to use a PostgreSQL server`,
   ),
+  /** The database is down, frozen, overloaded or too slow (`src/db/outage.ts`): passing, hence `Retry-After`. */
   databaseUnavailable: () =>
-    new RetryLaterError(
+    new PlioError(
       'DATABASE_UNAVAILABLE',
       503,
       'The database is unavailable or too slow right now; try again in a few seconds.',
+      undefined,
       DATABASE_RETRY_AFTER_SECONDS,
     ),
   migrationsPending: error('MIGRATIONS_PENDING', 503, (count: number) => `${count} schema(s) are not migrated`),

@@ -31,12 +31,20 @@ const DRIVER_MESSAGES = [
   /database is not accepting connections/i,
 ];
 
+/**
+ * A pooler's refusal that comes as a connection exception (08P01) but is a
+ * configuration mistake, which retrying cannot mend: PgBouncer refuses
+ * `statement_timeout` unless told to ignore it (docs/security.md).
+ */
+const MISCONFIGURATION = /unsupported startup parameter/i;
+
 export function isDatabaseOutage(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  if (MISCONFIGURATION.test(message)) return false;
   const code = pgErrorCode(error);
   if (code !== undefined) {
     if (SOCKET_CODES.has(code) || UNAVAILABLE_CODES.has(code)) return true;
     if (/^[0-9A-Z]{5}$/.test(code)) return UNAVAILABLE_CLASSES.includes(code.slice(0, 2));
   }
-  const message = error instanceof Error ? error.message : '';
   return DRIVER_MESSAGES.some((pattern) => pattern.test(message));
 }

@@ -1,5 +1,5 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { errors, PlioError, RetryLaterError, type FieldErrors } from '../errors.ts';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { errors, PlioError, type FieldErrors } from '../errors.ts';
 import { pgErrorCode } from '../db/db-errors.ts';
 import { isDatabaseOutage } from '../db/outage.ts';
 
@@ -15,11 +15,8 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | PlioError, request, reply) => {
     const known = toPlioError(error);
     if (known) {
-      if (known instanceof RetryLaterError) {
-        // Passing by nature (an outage): one line without a stack trace, not an alarm per request.
-        if (known.status >= 500) request.log.warn({ cause: errorMessage(error), tenant: request.tenant?.schema }, known.message);
-        reply.header('retry-after', String(known.retryAfterSeconds));
-      } else if (known.status >= 500) request.log.error({ err: error, tenant: request.tenant?.schema }, known.message);
+      if (known.status >= 500) logFailure(request, error, known);
+      if (known.retryAfter !== undefined) reply.header('retry-after', String(known.retryAfter));
       return reply.status(known.status).send(known.body);
     }
     request.log.error({ err: error, tenant: request.tenant?.schema }, 'unhandled error');
@@ -50,8 +47,11 @@ function toPlioError(error: FastifyError | PlioError): PlioError | undefined {
   return undefined;
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** A passing failure (an outage: it says when to retry) is one line without a stack, not an alarm per request. */
+function logFailure(request: FastifyRequest, error: unknown, known: PlioError): void {
+  const tenant = request.tenant?.schema;
+  if (known.retryAfter !== undefined) request.log.warn({ cause: error instanceof Error ? error.message : String(error), tenant }, known.message);
+  else request.log.error({ err: error, tenant }, known.message);
 }
 
 function validationFields(error: FastifyError): FieldErrors {

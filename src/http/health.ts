@@ -37,8 +37,8 @@ export async function healthRoutes(app: FastifyInstance, context: AppContext): P
 }
 
 function unavailable(reply: FastifyReply, detail: string) {
-  const { retryAfterSeconds } = errors.databaseUnavailable();
-  return reply.status(503).header('retry-after', String(retryAfterSeconds)).send({ status: 'unavailable', detail });
+  const { retryAfter } = errors.databaseUnavailable();
+  return reply.status(503).header('retry-after', String(retryAfter)).send({ status: 'unavailable', detail });
 }
 
 async function withinDeadline<T>(promise: Promise<T>, ms: number): Promise<T | 'late'> {

@@ -78,7 +78,7 @@ function checkUrl(url: string): void {
 
 function checkHeaders(request: FastifyRequest): void {
   for (const [name, value] of Object.entries(request.headers)) {
-    for (const text of Array.isArray(value) ? value : [value ?? '']) refuse(text, `in the ${name} header`);
+    for (const text of Array.isArray(value) ? value : [value]) refuse(String(text ?? ''), `in the ${name} header`);
   }
 }
 

@@ -2,9 +2,9 @@
  * A PostgreSQL server of a test's own (initdb into a temporary folder), for
  * tests that stop or freeze the database: never the shared server.
  */
-import { execFile } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,8 @@ const PORTS = Array.from({ length: 10 }, (_, i) => 5601 + i);
 
 export interface ScratchCluster {
   readonly port: number;
+  /** The cluster's folder (data, log, socket). */
+  readonly dir: string;
   /** `postgres://postgres@127.0.0.1:PORT/postgres`. */
   readonly adminUrl: string;
   start(): Promise<void>;
@@ -79,6 +81,7 @@ export async function startScratchCluster(): Promise<ScratchCluster> {
   await start();
   return {
     port,
+    dir,
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
     stop: async () => {
@@ -98,6 +101,80 @@ export async function startScratchCluster(): Promise<ScratchCluster> {
       }
     },
   };
+}
+
+/** Where Debian's package puts PgBouncer; `undefined` when it is not installed. */
+export const PGBOUNCER = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find((path) => existsSync(path));
+
+export interface ScratchPgBouncer {
+  /** `postgres://postgres@127.0.0.1:PORT/DATABASE` through the pooler. */
+  url(database: string): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * PgBouncer in transaction mode in front of `cluster`, on `port`, with
+ * `ignore_startup_parameters = statement_timeout` as docs/security.md says.
+ */
+export async function startPgBouncer(cluster: ScratchCluster, port: number): Promise<ScratchPgBouncer> {
+  if (!PGBOUNCER) throw new Error('PgBouncer is not installed');
+  const ini = join(cluster.dir, 'pgbouncer.ini');
+  const users = join(cluster.dir, 'userlist.txt');
+  writeFileSync(users, '"postgres" ""\n');
+  writeFileSync(
+    ini,
+    [
+      '[databases]',
+      `* = host=127.0.0.1 port=${cluster.port}`,
+      '[pgbouncer]',
+      `listen_addr = 127.0.0.1`,
+      `listen_port = ${port}`,
+      `unix_socket_dir =`,
+      'auth_type = trust',
+      `auth_file = ${users}`,
+      'pool_mode = transaction',
+      'ignore_startup_parameters = statement_timeout,extra_float_digits',
+      'max_client_conn = 200',
+      'default_pool_size = 20',
+      'server_connect_timeout = 2',
+      'server_login_retry = 1',
+      '',
+    ].join('\n'),
+  );
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
+    const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
+    for (const file of [ini, users]) chownSync(file, uid, gid);
+  }
+  // PgBouncer refuses to run as root.
+  const child: ChildProcess = asRoot ? spawn('runuser', ['-u', 'postgres', '--', PGBOUNCER, ini], { stdio: 'ignore' }) : spawn(PGBOUNCER, [ini], { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  while (!(await accepts(port))) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`PgBouncer did not start on port ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      // runuser passes SIGTERM on to PgBouncer.
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 async function freePort(): Promise<number> {
