@@ -3,7 +3,7 @@
  * before it reaches a handler or a query: NUL characters and unpaired
  * surrogates anywhere (URL, headers, JSON keys and values, form fields),
  * malformed percent-escapes, JSON nested deeper than {@link MAX_JSON_DEPTH},
- * and request bodies that are not objects.
+ * numbers past the range of a double, and request bodies that are not objects.
  *
  * PostgreSQL stores no NUL in `text` or `jsonb` and refuses unpaired
  * surrogates (they have no UTF-8 form); without this guard each of them
@@ -88,6 +88,8 @@ function checkValue(root: unknown): void {
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
     if (typeof value === 'string') refuse(value, 'in the request');
+    // JSON.parse turns a literal past the double range (1e400) into Infinity, which JSON cannot even store back.
+    else if (typeof value === 'number' && !Number.isFinite(value)) throw errors.badRequest('Numbers must be finite: this one is past the range of a double.');
     else if (value !== null && typeof value === 'object') {
       if (depth >= MAX_JSON_DEPTH) throw tooDeep();
       for (const [key, entry] of Object.entries(value)) {

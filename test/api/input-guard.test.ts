@@ -114,6 +114,7 @@ describe('input guard', () => {
     const plios = await count('plio');
     assert.equal((await raw('POST', '/api/v1/plios/', JSON.stringify({ name: 'p', video: 2 ** 64 }))).statusCode, 400);
     assert.equal((await raw('POST', '/api/v1/items/', `{"plio": 1${'0'.repeat(30)}, "time": 1}`)).statusCode, 400);
+    assert400(await raw('POST', '/api/v1/plios/', '{"name": "p", "config": {"x": 1e400}}'), /finite/);
     assert.equal(await count('plio'), plios);
     const member = await createUser(app);
     const memberships = await count('public.organization_user');
