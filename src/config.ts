@@ -126,8 +126,8 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: read('DATA_DIR') ?? 'data',
     databaseTimeouts: Object.freeze({
       connectMs: milliseconds('DATABASE_CONNECT_TIMEOUT_MS', read('DATABASE_CONNECT_TIMEOUT_MS') ?? '5000'),
-      statementMs: milliseconds('DATABASE_STATEMENT_TIMEOUT_MS', read('DATABASE_STATEMENT_TIMEOUT_MS') ?? '15000'),
-      acquireMs: milliseconds('DATABASE_ACQUIRE_TIMEOUT_MS', read('DATABASE_ACQUIRE_TIMEOUT_MS') ?? '10000'),
+      statementMs: milliseconds('DATABASE_STATEMENT_TIMEOUT_MS', read('DATABASE_STATEMENT_TIMEOUT_MS') ?? '10000'),
+      acquireMs: milliseconds('DATABASE_ACQUIRE_TIMEOUT_MS', read('DATABASE_ACQUIRE_TIMEOUT_MS') ?? '5000'),
     }),
     host: read('HOST') ?? '127.0.0.1',
     port: port('PORT', read('PORT') ?? '8001'),

@@ -11,7 +11,7 @@ describe('configuration from the environment', () => {
     assert.deepEqual(config.defaultTenant, { name: 'Plio', shortcode: 'plio', domain: 'localhost' });
     assert.equal(config.sms.driver, 'log');
     assert.equal(config.corsOrigins, undefined);
-    assert.deepEqual(config.databaseTimeouts, { connectMs: 5000, statementMs: 15000, acquireMs: 10000 });
+    assert.deepEqual(config.databaseTimeouts, { connectMs: 5000, statementMs: 10000, acquireMs: 5000 });
   });
 
   it('reads the database timeouts, 0 meaning no bound', () => {
