@@ -52,6 +52,7 @@ describe(`fuzz: every documented operation, every kind of hostile input (FUZZ_SE
   let superuser: TestUser;
   const targets: Target[] = [];
   const shortcode = 'fuzzorg';
+  let orgSchema = '';
 
   before(async () => {
     media = await temporaryMediaRoot();
@@ -60,6 +61,7 @@ describe(`fuzz: every documented operation, every kind of hostile input (FUZZ_SE
     const victim = await createUser(app);
     const as = client(app, superuser);
     const org = (await as.post('/api/v1/organizations/', { name: 'Fuzz', shortcode })).json();
+    orgSchema = org.schema_name;
     const roles = (await as.get('/api/v1/roles/')).json() as { id: number; name: string }[];
     const role = roles.find((r) => r.name === 'org-view')!;
     const membership = (await as.post('/api/v1/organization-users/', { user: victim.id, organization: org.id, role: role.id })).json();
@@ -170,19 +172,16 @@ describe(`fuzz: every documented operation, every kind of hostile input (FUZZ_SE
     const { rows } = await sql<{ counts: string }>`select concat_ws(',', ${sql.join(counts)}) as counts`.execute(app.context.db);
     return rows[0]!.counts;
   };
-  let orgSchema = '';
-
   it('covers every operation of the document', () => {
     assert.ok(targets.length >= 100, `only ${targets.length} operations in the OpenAPI document`);
   });
 
   it('answers no 5xx and creates nothing when it refuses', async () => {
-    orgSchema = (await app.context.db.selectFrom('public.organization').select('schema_name').where('shortcode', '=', shortcode).executeTakeFirstOrThrow()).schema_name;
     const next = random(SEED);
     const failures: string[] = [];
     const kindsSeen = new Set<string>();
     let sent = 0;
-    // Counted after every write, so that each refused one is compared with the state just before it.
+    // Counted after every successful write and every refused creation, so that each refused creation is compared with the state just before it.
     let rows = await fingerprint();
     for (const target of targets) {
       for (const kind of HOSTILE_KINDS) {
