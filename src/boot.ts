@@ -34,7 +34,9 @@ export interface Running {
  */
 export async function boot(config: Config, options: BootOptions = {}): Promise<Running> {
   const log = options.log ?? pino({ level: config.logLevel });
-  const database = options.database ?? (await openDatabase(config));
+  // The server bounds its waits for the database; operator commands, which
+  // may run long statements on purpose, open it without (src/cli/session.ts).
+  const database = options.database ?? (await openDatabase(config, { timeouts: config.databaseTimeouts }));
   const features = options.features ?? allFeatures;
   try {
     const tenancy = createTenancy(database.db, options.migrationSets ?? migrations);

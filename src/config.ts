@@ -35,6 +35,8 @@ export interface Config {
    */
   databaseListenUrl: string | undefined;
   dataDir: string;
+  /** Bounds on waiting for the database, applied by the server (not by operator commands). */
+  databaseTimeouts: DatabaseTimeouts;
   host: string;
   port: number;
   defaultTenant: { name: string; shortcode: string; domain: string };
@@ -48,6 +50,23 @@ export interface Config {
   s3: S3Config | undefined;
   google: { clientId: string | undefined; tokenInfoUrl: string };
   logLevel: LogLevel;
+}
+
+/**
+ * How long the server waits for the database before answering 503 (all in
+ * milliseconds; 0 means no bound).
+ */
+export interface DatabaseTimeouts {
+  /** Opening a new connection (TCP and PostgreSQL's startup). */
+  connectMs: number;
+  /**
+   * One statement: PostgreSQL cancels it (`statement_timeout`), and the
+   * client gives up on a connection that stays silent a second longer (a
+   * frozen or unreachable server cancels nothing).
+   */
+  statementMs: number;
+  /** Waiting for a free pooled connection (or the embedded database's one session). */
+  acquireMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -105,6 +124,11 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databaseListenUrl,
     dataDir: read('DATA_DIR') ?? 'data',
+    databaseTimeouts: Object.freeze({
+      connectMs: milliseconds('DATABASE_CONNECT_TIMEOUT_MS', read('DATABASE_CONNECT_TIMEOUT_MS') ?? '5000'),
+      statementMs: milliseconds('DATABASE_STATEMENT_TIMEOUT_MS', read('DATABASE_STATEMENT_TIMEOUT_MS') ?? '10000'),
+      acquireMs: milliseconds('DATABASE_ACQUIRE_TIMEOUT_MS', read('DATABASE_ACQUIRE_TIMEOUT_MS') ?? '5000'),
+    }),
     host: read('HOST') ?? '127.0.0.1',
     port: port('PORT', read('PORT') ?? '8001'),
     defaultTenant: {
@@ -156,6 +180,15 @@ function port(name: string, value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
     throw new ConfigError(name, `expected a port number 0-65535, got "${value}"`);
+  }
+  return parsed;
+}
+
+/** A duration in whole milliseconds, 0 (no bound) up to a day. */
+function milliseconds(name: string, value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed > 86_400_000) {
+    throw new ConfigError(name, `expected a whole number of milliseconds (0 for no limit, at most 86400000), got "${value}"`);
   }
   return parsed;
 }

@@ -19,6 +19,8 @@ export class PlioError extends Error {
     message: string,
     /** Field errors, answered instead of `{detail}` when present. */
     readonly fields?: FieldErrors,
+    /** Seconds after which the same request may succeed: the `Retry-After` header. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'PlioError';
@@ -48,6 +50,9 @@ export class OAuthError extends PlioError {
     return { error: this.error, error_description: this.message };
   }
 }
+
+/** How long a client should wait after an outage answer: long enough for a restart or failover to show. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 const error =
   <A extends unknown[]>(code: string, status: number, message: (...args: A) => string) =>
@@ -104,6 +109,15 @@ export const errors = {
     (dir: string, pid: number) =>
       `the embedded database in ${dir} is in use by process ${pid}; stop it first, or set DATABASE_URL to use a PostgreSQL server`,
   ),
+  /** The database is down, frozen, overloaded or too slow (`src/db/outage.ts`): passing, hence `Retry-After`. */
+  databaseUnavailable: () =>
+    new PlioError(
+      'DATABASE_UNAVAILABLE',
+      503,
+      'The database is unavailable or too slow right now; try again in a few seconds.',
+      undefined,
+      DATABASE_RETRY_AFTER_SECONDS,
+    ),
   migrationsPending: error('MIGRATIONS_PENDING', 503, (count: number) => `${count} schema(s) are not migrated`),
 
   // portability (export, import, copy)
@@ -126,6 +140,7 @@ export const errors = {
 
   // generic HTTP
   badRequest: error('BAD_REQUEST', 400, (message: string) => message),
+  malformedMultipart: error('MALFORMED_MULTIPART', 400, (reason: string) => `Malformed multipart body: ${reason}`),
   validation: (fields: FieldErrors) =>
     new PlioError('VALIDATION_FAILED', 400, Object.entries(fields).map(([f, m]) => `${f}: ${m.join(' ')}`).join('; '), fields),
   notAuthenticated: error('NOT_AUTHENTICATED', 401, () => 'Authentication credentials were not provided.'),

@@ -8,7 +8,6 @@ import { installAuthentication } from './current-user.ts';
 import { ensureOAuthClient } from './oauth-clients.ts';
 import { seedRoles } from './roles.ts';
 import type { AccountsDeps } from './routes/deps.ts';
-import { emptyBodyAsObject } from './routes/input.ts';
 import { loginRoutes } from './routes/login-routes.ts';
 import { organizationRoutes } from './routes/organization-routes.ts';
 import { organizationUserRoutes } from './routes/organization-user-routes.ts';
@@ -59,7 +58,6 @@ export function createAccounts(options: AccountsOptions = {}): Feature {
       await app.register(websocket);
       await app.register(async (scope) => {
         await scope.register(formbody);
-        scope.addHook('preValidation', emptyBodyAsObject);
         for (const routes of [tokenRoutes, loginRoutes, userRoutes, organizationRoutes, organizationUserRoutes, roleRoutes]) {
           await routes(scope, deps);
         }

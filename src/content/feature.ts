@@ -2,7 +2,7 @@ import { closeCache, openCache } from '../cache/index.ts';
 import type { Feature } from '../feature.ts';
 import type { ContentDeps } from './content-deps.ts';
 import { experimentRoutes } from './experiments-routes.ts';
-import { installInputGuard } from './http.ts';
+import { requireSignInBeforeValidation } from './http.ts';
 import { imageRoutes } from './images-routes.ts';
 import { itemRoutes } from './items-routes.ts';
 import { plioRoutes } from './plios-routes.ts';
@@ -19,7 +19,7 @@ export const content: Feature = {
   async routes(app, context) {
     const deps: ContentDeps = { context, cache: await openCache(context) };
     await app.register(async (scoped) => {
-      installInputGuard(scoped);
+      requireSignInBeforeValidation(scoped);
       for (const routes of [plioRoutes, itemRoutes, questionRoutes, videoRoutes, imageRoutes, tagRoutes, experimentRoutes]) {
         await routes(scoped, deps);
       }

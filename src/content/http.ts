@@ -1,7 +1,6 @@
 /**
  * Small pieces the content and learning routes share: path ids, the
- * reference's "no such row" answer, and the guard against text PostgreSQL
- * cannot store.
+ * reference's "no such row" answer, and the 401 that comes before validation.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -38,16 +37,6 @@ export const RowId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER
 /** Any JSON value (config, meta, options, answers...). */
 export const AnyJson = Type.Unknown();
 
-function containsNul(value: unknown, depth = 0): boolean {
-  if (depth > 64) return true;
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some((entry) => containsNul(entry, depth + 1));
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([key, entry]) => key.includes('\u0000') || containsNul(entry, depth + 1));
-  }
-  return false;
-}
-
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route answers without a login (plio play). */
@@ -56,19 +45,14 @@ declare module 'fastify' {
 }
 
 /**
- * Runs before body validation, so the answers come in the reference's order:
- * 401 without a login (except `anonymous` routes), then 400 for bad input.
- * A write with no body is an empty object. PostgreSQL stores no NUL
- * character in text or jsonb; such input (and absurdly deep JSON) is a 400
- * before it reaches a query.
+ * Answers 401 without a login (except `anonymous` routes) before body
+ * validation, so that the answers come in the reference's order: 401, then
+ * 400 for bad input. (Input nothing can store is refused earlier, for every
+ * route, by `src/http/input-guard.ts`.)
  */
-export function installInputGuard(app: FastifyInstance): void {
+export function requireSignInBeforeValidation(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     if (!request.user && !request.routeOptions.config.anonymous) throw errors.notAuthenticated();
-    if ((request.body === undefined || request.body === null) && request.method !== 'GET') request.body = {};
-    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
-      throw errors.badRequest('Null characters are not allowed.');
-    }
   });
 }
 

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { requireUser } from '../accounts/current-user.ts';
-import { errors } from '../errors.ts';
+import { errors, PlioError } from '../errors.ts';
 import type { ContentDeps } from './content-deps.ts';
 import { findLiveRow, IdParams } from './http.ts';
 import { createImageStorage, sniffImage } from './image-storage.ts';
@@ -43,8 +43,10 @@ async function readUpload(request: FastifyRequest): Promise<{ data: Buffer | und
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'FST_REQ_FILE_TOO_LARGE') throw errors.imageTooLarge(IMAGE_MAX_BYTES);
-    if (code?.startsWith('FST_')) throw errors.badRequest((error as Error).message);
-    throw error;
+    if (error instanceof PlioError) throw error;
+    // Anything else the multipart parser threw (a missing boundary, a cut
+    // body, a part without headers) is the request's fault.
+    throw errors.malformedMultipart((error as Error).message);
   }
   return { data, filename, altText };
 }

@@ -3,9 +3,10 @@ import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
-import type { Config } from '../config.ts';
+import type { Config, DatabaseTimeouts } from '../config.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { NotificationListener } from './listener.ts';
+import { boundedPoolOptions } from './timeouts.ts';
 import { SerializedPGliteDialect } from './pglite-driver.ts';
 import type { DB } from './schema.ts';
 
@@ -35,6 +36,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** Open an in-memory embedded database (tests) instead of `config.dataDir`. */
   inMemory?: boolean;
+  /** Bounds on waiting for the database (the server's); none when unset (operator commands, tests). */
+  timeouts?: DatabaseTimeouts;
 }
 
 const INT8_OID = 20;
@@ -49,8 +52,8 @@ export async function openDatabase(
   options: OpenOptions = {},
 ): Promise<Database> {
   return config.databaseUrl
-    ? openPostgres(config.databaseUrl, options.poolSize, config.databaseListenUrl)
-    : openEmbedded(options.inMemory ? undefined : resolve(config.dataDir));
+    ? openPostgres(config.databaseUrl, options.poolSize, config.databaseListenUrl, options.timeouts)
+    : openEmbedded(options.inMemory ? undefined : resolve(config.dataDir), options.timeouts);
 }
 
 /** `{1,2,NULL}` as numbers (int8 arrays carry no quotes or nesting here). */
@@ -59,7 +62,7 @@ function parseBigintArray(value: string): (number | null)[] {
   return body === '' ? [] : body.split(',').map((item) => (item === 'NULL' ? null : Number(item)));
 }
 
-function openPostgres(url: string, poolSize = 4, listenUrl = url): Database {
+function openPostgres(url: string, poolSize = 4, listenUrl = url, timeouts?: DatabaseTimeouts): Database {
   // bigint keys fit in a JS number for any realistic row count; parse them as
   // numbers so both databases hand the same JSON to clients.
   const types = {
@@ -77,6 +80,7 @@ function openPostgres(url: string, poolSize = 4, listenUrl = url): Database {
     // requests touch thousands of tenant schemas.
     maxLifetimeSeconds: 600,
     idleTimeoutMillis: 30_000,
+    ...(timeouts && boundedPoolOptions(timeouts)),
   });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on demand.
@@ -113,11 +117,11 @@ function cursorWith(types: Cursor.CursorQueryConfig['types']) {
   };
 }
 
-async function openEmbedded(dir: string | undefined): Promise<Database> {
+async function openEmbedded(dir: string | undefined, timeouts?: DatabaseTimeouts): Promise<Database> {
   const lock = dir ? DataDirLock.acquire(dir) : undefined;
   try {
     const pglite = await (await loadPGlite()).create(dir ? join(dir, 'pgdata') : undefined);
-    return embedded(pglite, dir ? `embedded database in ${dir}` : 'in-memory embedded database', () => lock?.release());
+    return embedded(pglite, dir ? `embedded database in ${dir}` : 'in-memory embedded database', () => lock?.release(), timeouts);
   } catch (error) {
     lock?.release();
     throw error;
@@ -129,9 +133,9 @@ async function openEmbedded(dir: string | undefined): Promise<Database> {
  * (`dumpDataDir`): tests start from a migrated dump in a fraction of the
  * time a new database takes.
  */
-export async function openEmbeddedFrom(source: PGlite | Blob): Promise<Database> {
+export async function openEmbeddedFrom(source: PGlite | Blob, timeouts?: DatabaseTimeouts): Promise<Database> {
   const pglite = source instanceof Blob ? await (await loadPGlite()).create({ loadDataDir: source }) : source;
-  return embedded(pglite, 'in-memory embedded database');
+  return embedded(pglite, 'in-memory embedded database', undefined, timeouts);
 }
 
 /** PGlite is loaded only when used: a PostgreSQL process never pays for it. */
@@ -139,10 +143,15 @@ async function loadPGlite(): Promise<typeof PGlite> {
   return (await import('@electric-sql/pglite')).PGlite;
 }
 
-function embedded(pglite: PGlite, description: string, onClose?: () => void): Database {
+/**
+ * PGlite runs each query to its end on the event loop (it honours no
+ * `statement_timeout`, and nothing else runs meanwhile): of the timeouts only
+ * the wait for its one session applies.
+ */
+function embedded(pglite: PGlite, description: string, onClose?: () => void, timeouts?: DatabaseTimeouts): Database {
   return {
     kind: 'embedded',
-    db: new Kysely<DB>({ dialect: new SerializedPGliteDialect(pglite) }),
+    db: new Kysely<DB>({ dialect: new SerializedPGliteDialect(pglite, timeouts?.acquireMs) }),
     description,
     async listen() {},
     async close() {

@@ -27,13 +27,17 @@ import {
  * on PostgreSQL.
  */
 export class SerializedPGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(
+    private readonly pglite: PGlite,
+    /** How long a caller waits for the session before giving up (0 or unset: for ever). */
+    private readonly acquireTimeoutMs = 0,
+  ) {}
 
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new SerializedPGliteDriver(this.pglite);
+    return new SerializedPGliteDriver(this.pglite, this.acquireTimeoutMs);
   }
   createIntrospector(db: Kysely<unknown>) {
     return new PostgresIntrospector(db);
@@ -49,7 +53,10 @@ class SerializedPGliteDriver implements Driver {
   #tail: Promise<void> = Promise.resolve();
   #release: (() => void) | undefined;
 
-  constructor(pglite: PGlite) {
+  constructor(
+    pglite: PGlite,
+    private readonly acquireTimeoutMs: number,
+  ) {
     this.#connection = new PGliteConnection(pglite);
   }
 
@@ -61,7 +68,11 @@ class SerializedPGliteDriver implements Driver {
     const previous = this.#tail;
     let release!: () => void;
     this.#tail = new Promise((resolve) => (release = resolve));
-    await previous;
+    if (!(await settlesWithin(previous, this.acquireTimeoutMs))) {
+      // Give up our place: when our turn comes, hand the session straight on.
+      void previous.then(release);
+      throw new Error(`timeout exceeded waiting for the embedded database (${this.acquireTimeoutMs} ms)`);
+    }
     this.#release = release;
     return this.#connection;
   }
@@ -101,6 +112,21 @@ class SerializedPGliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     if (!this.#connection.pglite.closed) await this.#connection.pglite.close();
+  }
+}
+
+/** Whether `promise` settles within `ms` (always, when `ms` is 0). */
+async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  if (ms <= 0) {
+    await promise;
+    return true;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true as const), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -6,6 +6,7 @@ import type { AppContext } from '../app-context.ts';
 import type { Feature } from '../feature.ts';
 import { installErrorHandling } from './errors.ts';
 import { healthRoutes } from './health.ts';
+import { installInputGuard } from './input-guard.ts';
 import { installTenantResolution, pathDomainRewriter } from './tenant-hook.ts';
 
 /**
@@ -37,6 +38,7 @@ export async function buildApp(context: AppContext, features: readonly Feature[]
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs' });
 
   installErrorHandling(app);
+  installInputGuard(app);
   installTenantResolution(app, context.db, context.directory);
   await healthRoutes(app, context);
   for (const feature of features) await feature.routes?.(app, context);

@@ -1,17 +1,22 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { errors, PlioError, type FieldErrors } from '../errors.ts';
-import { pgErrorCode, PG } from '../db/db-errors.ts';
+import { pgErrorCode } from '../db/db-errors.ts';
+import { isDatabaseOutage } from '../db/outage.ts';
 
 /**
  * Turns every failure into the reference's JSON shape: catalog errors with
  * their status, schema validation as field errors, malformed input as 400,
- * and anything unexpected as a logged 500 that reveals nothing.
+ * a database outage as 503 with `Retry-After`, and anything unexpected as a
+ * logged 500 that reveals nothing. Errors are classified by what they are,
+ * not where they were thrown: one that surfaces at COMMIT (a deferred
+ * constraint on Citus, a connection lost mid-transaction) is mapped the same.
  */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | PlioError, request, reply) => {
     const known = toPlioError(error);
     if (known) {
-      if (known.status >= 500) request.log.error({ err: error, tenant: request.tenant?.schema }, known.message);
+      if (known.status >= 500) logFailure(request, error, known);
+      if (known.retryAfter !== undefined) reply.header('retry-after', String(known.retryAfter));
       return reply.status(known.status).send(known.body);
     }
     request.log.error({ err: error, tenant: request.tenant?.schema }, 'unhandled error');
@@ -34,13 +39,19 @@ function toPlioError(error: FastifyError | PlioError): PlioError | undefined {
       return errors.badRequest(`JSON parse error - ${error.message}`);
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return errors.badRequest(error.message);
-  // Values the database refused (a number out of range, a malformed uuid...)
-  // are the client's mistake, not ours.
-  const code = pgErrorCode(error);
-  if (code === PG.INVALID_TEXT_REPRESENTATION || code === PG.NUMERIC_OUT_OF_RANGE || code === PG.STRING_TOO_LONG) {
-    return errors.badRequest('Invalid value.');
-  }
+  if (isDatabaseOutage(error)) return errors.databaseUnavailable();
+  // Values the database refused (SQLSTATE class 22, data exception: a number
+  // out of range, a malformed uuid, a string too long...) are the client's
+  // mistake, not ours.
+  if (pgErrorCode(error)?.startsWith('22')) return errors.badRequest('Invalid value.');
   return undefined;
+}
+
+/** A passing failure (an outage: it says when to retry) is one line without a stack, not an alarm per request. */
+function logFailure(request: FastifyRequest, error: unknown, known: PlioError): void {
+  const tenant = request.tenant?.schema;
+  if (known.retryAfter !== undefined) request.log.warn({ cause: error instanceof Error ? error.message : String(error), tenant }, known.message);
+  else request.log.error({ err: error, tenant }, known.message);
 }
 
 function validationFields(error: FastifyError): FieldErrors {

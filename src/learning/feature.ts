@@ -1,6 +1,6 @@
 import { cacheFor } from '../cache/index.ts';
 import type { ContentDeps } from '../content/content-deps.ts';
-import { installInputGuard } from '../content/http.ts';
+import { requireSignInBeforeValidation } from '../content/http.ts';
 import type { Feature } from '../feature.ts';
 import { answerRoutes } from './answers-routes.ts';
 import { eventRoutes } from './events-routes.ts';
@@ -12,7 +12,7 @@ export const learning: Feature = {
   async routes(app, context) {
     const deps: ContentDeps = { context, cache: cacheFor(context) };
     await app.register(async (scoped) => {
-      installInputGuard(scoped);
+      requireSignInBeforeValidation(scoped);
       for (const routes of [sessionRoutes, answerRoutes, eventRoutes]) await routes(scoped, deps);
     });
   },

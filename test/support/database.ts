@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import type { DatabaseTimeouts } from '../../src/config.ts';
 import { openDatabase, openEmbeddedFrom, type Database } from '../../src/db/database.ts';
 import { migrations } from '../../src/migrations/index.ts';
 import { createTenancy } from '../../src/tenancy/tenancy.ts';
@@ -20,10 +21,12 @@ const adminUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1
  * public: an in-memory PGlite, or a new PostgreSQL database (dropped again on
  * close; the runner drops leftovers). `kind` defaults to this run's database.
  */
-export async function freshDatabase(options: { poolSize?: number; kind?: Database['kind'] } = {}): Promise<Database & { url?: string }> {
-  if ((options.kind ?? TEST_DATABASE) === 'embedded') return openEmbeddedFrom(await migratedSnapshot());
+export async function freshDatabase(
+  options: { poolSize?: number; kind?: Database['kind']; timeouts?: DatabaseTimeouts } = {},
+): Promise<Database & { url?: string }> {
+  if ((options.kind ?? TEST_DATABASE) === 'embedded') return openEmbeddedFrom(await migratedSnapshot(), options.timeouts);
   const scratch = await createScratchDatabase(process.env.TEST_DB_PREFIX ?? 'plio_test', adminUrl);
-  const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' }, { poolSize: options.poolSize ?? 8 });
+  const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' }, { poolSize: options.poolSize ?? 8, timeouts: options.timeouts });
   await migrate(database);
   return {
     ...database,

@@ -11,6 +11,12 @@ describe('configuration from the environment', () => {
     assert.deepEqual(config.defaultTenant, { name: 'Plio', shortcode: 'plio', domain: 'localhost' });
     assert.equal(config.sms.driver, 'log');
     assert.equal(config.corsOrigins, undefined);
+    assert.deepEqual(config.databaseTimeouts, { connectMs: 5000, statementMs: 10000, acquireMs: 5000 });
+  });
+
+  it('reads the database timeouts, 0 meaning no bound', () => {
+    const config = loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '250', DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_ACQUIRE_TIMEOUT_MS: '1500' });
+    assert.deepEqual(config.databaseTimeouts, { connectMs: 250, statementMs: 0, acquireMs: 1500 });
   });
 
   const bad: [Record<string, string>, string][] = [
@@ -26,6 +32,10 @@ describe('configuration from the environment', () => {
     [{ SUPERUSER_EMAIL: 'a@b.c' }, 'SUPERUSER_PASSWORD'],
     [{ DEFAULT_OAUTH2_CLIENT_SECRET: 's' }, 'DEFAULT_OAUTH2_CLIENT_ID'],
     [{ GOOGLE_TOKENINFO_URL: 'ftp://x' }, 'GOOGLE_TOKENINFO_URL'],
+    [{ DATABASE_CONNECT_TIMEOUT_MS: '5s' }, 'DATABASE_CONNECT_TIMEOUT_MS'],
+    [{ DATABASE_STATEMENT_TIMEOUT_MS: '-1' }, 'DATABASE_STATEMENT_TIMEOUT_MS'],
+    [{ DATABASE_ACQUIRE_TIMEOUT_MS: '1.5' }, 'DATABASE_ACQUIRE_TIMEOUT_MS'],
+    [{ DATABASE_ACQUIRE_TIMEOUT_MS: '99999999999' }, 'DATABASE_ACQUIRE_TIMEOUT_MS'],
   ];
   for (const [env, variable] of bad) {
     it(`names ${variable} when ${JSON.stringify(env)}`, () => {

@@ -79,16 +79,11 @@ function formDecode(text: string): string {
  * A body schema of optional text fields (forms send text; JSON numbers and
  * booleans are coerced). Handlers check presence themselves, so a missing
  * field is answered with the reference's own message ("mobile not
- * provided"); {@link emptyBodyAsObject} lets a request with no body reach them.
+ * provided"); the input guard (`src/http/input-guard.ts`) lets a request with no body reach them as `{}`.
  */
 export function documentedFields(fields: Record<string, string>) {
   return Type.Object(
     Object.fromEntries(Object.entries(fields).map(([name, description]) => [name, Type.Optional(Type.String({ description }))])),
     { additionalProperties: true },
   );
-}
-
-/** A `preValidation` hook: no body validates as `{}`, as the reference treats it. */
-export async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
-  if (request.body === undefined || request.body === null) request.body = {};
 }
