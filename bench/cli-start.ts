@@ -13,7 +13,7 @@ import { join } from 'node:path';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 10;
 const dataDir = mkdtempSync(join(tmpdir(), 'plio-bench-cli-'));
-const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
 delete env.DATABASE_URL;
 
 const variants = {

@@ -27,7 +27,19 @@ export interface Database {
    * The embedded database has no other process, so it never calls back.
    */
   listen(channel: string, onMessage: (payload: string) => void, onMissed?: () => void): Promise<void>;
+  /** The connection pool's state now; `undefined` for the embedded database (one in-process handle, no pool). */
+  poolStats(): PoolStats | undefined;
   close(): Promise<void>;
+}
+
+/** Connections of a PostgreSQL pool. */
+export interface PoolStats {
+  /** Open connections, idle or busy. */
+  readonly total: number;
+  readonly idle: number;
+  /** Queries waiting for a connection. */
+  readonly waiting: number;
+  readonly max: number;
 }
 
 export interface OpenOptions {
@@ -93,6 +105,7 @@ function openPostgres(url: string, poolSize = 4, listenUrl = url): Database {
     db: new Kysely<DB>({ dialect: new PostgresDialect({ pool, cursor: cursorWith(types) }) }),
     description: `PostgreSQL at ${safe.host}${safe.pathname}`,
     listen: (channel, onMessage, onMissed) => listener.listen(channel, onMessage, onMissed),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: poolSize }),
     async close() {
       await listener.close();
       await pool.end();
@@ -145,6 +158,7 @@ function embedded(pglite: PGlite, description: string, onClose?: () => void): Da
     db: new Kysely<DB>({ dialect: new SerializedPGliteDialect(pglite) }),
     description,
     async listen() {},
+    poolStats: () => undefined,
     async close() {
       if (!pglite.closed) await pglite.close();
       onClose?.();

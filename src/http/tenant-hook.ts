@@ -16,7 +16,7 @@ declare module 'fastify' {
 }
 
 /** Routes that answer before (and without) a tenant. */
-const TENANTLESS = /^\/(health|ready)(\/|$)|^\/api\/v1\/docs(\/|$)/;
+const TENANTLESS = /^\/(health|ready|metrics)(\/|$)|^\/api\/v1\/docs(\/|$)/;
 
 /** `host/segment` domains matched while rewriting, by raw request. */
 const pathDomains = new WeakMap<IncomingMessage, string>();
