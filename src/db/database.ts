@@ -5,7 +5,7 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Config } from '../config.ts';
 import { DataDirLock } from './data-dir-lock.ts';
-import { NotificationListener } from './listener.ts';
+import { NotificationListener, type ListenerStatus } from './listener.ts';
 import { SerializedPGliteDialect } from './pglite-driver.ts';
 import type { DB } from './schema.ts';
 
@@ -29,6 +29,8 @@ export interface Database {
   listen(channel: string, onMessage: (payload: string) => void, onMissed?: () => void): Promise<void>;
   /** The connection pool's state now; `undefined` for the embedded database (one in-process handle, no pool). */
   poolStats(): PoolStats | undefined;
+  /** The NOTIFY listener's connection; `undefined` for the embedded database (no other process to hear). */
+  listenerStatus(): ListenerStatus | undefined;
   close(): Promise<void>;
 }
 
@@ -106,6 +108,7 @@ function openPostgres(url: string, poolSize = 4, listenUrl = url): Database {
     description: `PostgreSQL at ${safe.host}${safe.pathname}`,
     listen: (channel, onMessage, onMissed) => listener.listen(channel, onMessage, onMissed),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: poolSize }),
+    listenerStatus: () => listener.status,
     async close() {
       await listener.close();
       await pool.end();
@@ -159,6 +162,7 @@ function embedded(pglite: PGlite, description: string, onClose?: () => void): Da
     description,
     async listen() {},
     poolStats: () => undefined,
+    listenerStatus: () => undefined,
     async close() {
       if (!pglite.closed) await pglite.close();
       onClose?.();

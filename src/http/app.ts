@@ -7,7 +7,7 @@ import type { Feature } from '../feature.ts';
 import { installErrorHandling } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import { metricsRoutes } from './metrics.ts';
-import { installRequestLog } from './request-log.ts';
+import { RequestLog } from './request-log.ts';
 import { installTenantResolution, pathDomainRewriter } from './tenant-hook.ts';
 
 /**
@@ -18,8 +18,7 @@ import { installTenantResolution, pathDomainRewriter } from './tenant-hook.ts';
 export async function buildApp(context: AppContext, features: readonly Feature[]): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.log as FastifyBaseLogger,
-    // installRequestLog writes one line per request, with the tenant.
-    disableRequestLogging: true,
+    logController: new RequestLog(),
     routerOptions: { ignoreTrailingSlash: true },
     rewriteUrl: pathDomainRewriter(() => context.directory),
     // Resolve the host behind a proxy from X-Forwarded-Host only when told to.
@@ -42,7 +41,6 @@ export async function buildApp(context: AppContext, features: readonly Feature[]
 
   installErrorHandling(app);
   installTenantResolution(app, context.db, context.directory);
-  installRequestLog(app);
   await healthRoutes(app, context);
   await metricsRoutes(app, context);
   for (const feature of features) await feature.routes?.(app, context);

@@ -1,12 +1,15 @@
-import type { FastifyInstance } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 
 /**
  * One log line per request, when it is answered: method, route pattern, URL,
  * status, time and (through the request's child logger) the tenant's schema.
- * Fastify's own request logging, two lines without the tenant, is off.
+ * Fastify's own pair of lines ("incoming request", "request completed",
+ * without the tenant) is replaced.
  */
-export function installRequestLog(app: FastifyInstance): void {
-  app.addHook('onResponse', async (request, reply) => {
+export class RequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     request.log.info(
       {
         method: request.method,
@@ -17,5 +20,5 @@ export function installRequestLog(app: FastifyInstance): void {
       },
       'request',
     );
-  });
+  }
 }
