@@ -1,8 +1,9 @@
 /**
- * How long `plio migrate` with nothing to do takes as a command, process
- * start included: the compiled build (what `bin/plio.js` runs after
- * `npm ci`) against compiling the TypeScript at start (tsx, what
- * `bin/plio.js` did before), interleaved, on a scratch embedded database.
+ * How long `plio migrate` with nothing to do (and `plio --help`, start
+ * alone) take as commands, process start included: the compiled build (what
+ * `bin/plio.js` runs after `npm ci`) against compiling the TypeScript at
+ * start (tsx, what `bin/plio.js` did before), interleaved, on a scratch
+ * embedded database.
  *
  *   npm run bench:cli [-- --runs 10]
  */
@@ -17,9 +18,12 @@ const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: '
 delete env.DATABASE_URL;
 
 const variants = {
-  compiled: ['bin/plio.js', 'migrate'],
-  tsx: ['--import', 'tsx', 'src/cli/main.ts', 'migrate'],
+  'compiled migrate': ['bin/plio.js', 'migrate'],
+  'tsx migrate': ['--import', 'tsx', 'src/cli/main.ts', 'migrate'],
+  'compiled --help': ['bin/plio.js', '--help'],
+  'tsx --help': ['--import', 'tsx', 'src/cli/main.ts', '--help'],
 } as const;
+type Variant = keyof typeof variants;
 
 function runOnce(args: readonly string[]): number {
   const started = performance.now();
@@ -31,17 +35,16 @@ function runOnce(args: readonly string[]): number {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 try {
-  runOnce(variants.compiled); // creates the database and the build
-  const times: Record<keyof typeof variants, number[]> = { compiled: [], tsx: [] };
-  for (let i = 0; i < runs; i++) {
-    for (const name of Object.keys(variants) as (keyof typeof variants)[]) times[name].push(runOnce(variants[name]));
+  runOnce(variants['compiled migrate']); // creates the database and the build
+  const names = Object.keys(variants) as Variant[];
+  const times = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Variant, number[]>;
+  for (let i = 0; i < runs; i++) for (const name of names) times[name].push(runOnce(variants[name]));
+  console.log(`${runs} interleaved runs each, median:`);
+  for (const command of ['migrate', '--help'] as const) {
+    const compiled = median(times[`compiled ${command}`]);
+    const tsx = median(times[`tsx ${command}`]);
+    console.log(`  plio ${command.padEnd(7)} compiled ${compiled.toFixed(0)} ms, tsx ${tsx.toFixed(0)} ms, ratio ${(tsx / compiled).toFixed(2)}x`);
   }
-  const compiled = median(times.compiled);
-  const tsx = median(times.tsx);
-  console.log(`plio migrate, nothing to do, ${runs} interleaved runs each (median):`);
-  console.log(`  compiled build  ${compiled.toFixed(0)} ms`);
-  console.log(`  tsx at start    ${tsx.toFixed(0)} ms`);
-  console.log(`  ratio           ${(tsx / compiled).toFixed(2)}x`);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }
