@@ -48,6 +48,10 @@ export function createConsole(options: { clock?: Clock } = {}): Feature {
           await scope.register(cookie);
           await scope.register(formbody);
           await scope.register(csrf, { cookieOpts: { path: CONSOLE_PATH, httpOnly: true, sameSite: 'strict', secure: 'auto' } });
+          // The console is pages, not API: kept out of the OpenAPI document.
+          scope.addHook('onRoute', (route) => {
+            route.schema = { ...route.schema, hide: true };
+          });
           installGuards(scope, deps);
           serveAssets(scope);
           scope.get('/', async (_request, reply) => reply.redirect(`${CONSOLE_PATH}/organizations`, 303));

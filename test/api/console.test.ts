@@ -53,6 +53,11 @@ describe('operator console over HTTP', () => {
   });
   after(() => app.close());
 
+  it('keeps its pages out of the API document', async () => {
+    const document = (await app.request({ method: 'GET', url: '/api/v1/docs/json' })).json();
+    assert.deepEqual(Object.keys(document.paths).filter((path) => path.startsWith('/console')), []);
+  });
+
   it('sends visitors without a session to sign in', async () => {
     const response = await new Visitor(app).request('GET', '/console/organizations?q=x');
     assert.equal(response.statusCode, 303);

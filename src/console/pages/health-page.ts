@@ -47,7 +47,11 @@ export async function healthPage(scope: FastifyInstance, deps: ConsoleDeps): Pro
       context.tenancy.migrator.pendingCount().catch(() => undefined),
       redisUrl
         ? timed(async () => {
-            redis ??= new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true });
+            if (!redis) {
+              redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+              // A refused connection shows as the ping's failure on the page, not as an unhandled event.
+              redis.on('error', () => undefined);
+            }
             await redis.ping();
           })
         : undefined,
