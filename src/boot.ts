@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { AppContext } from './app-context.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import type { Feature } from './feature.ts';
 import { features as allFeatures } from './features.ts';
 import { buildApp } from './http/app.ts';
+import { createLogger } from './logger.ts';
 import { migrations } from './migrations/index.ts';
 import { TenantDirectory } from './tenancy/directory.ts';
 import type { MigrationSets } from './tenancy/migration.ts';
@@ -33,7 +34,7 @@ export interface Running {
  * lets each feature seed what it needs. Every step is idempotent.
  */
 export async function boot(config: Config, options: BootOptions = {}): Promise<Running> {
-  const log = options.log ?? pino({ level: config.logLevel });
+  const log = options.log ?? (await createLogger(config.logLevel));
   // The server bounds its waits for the database; operator commands, which
   // may run long statements on purpose, open it without (src/cli/session.ts).
   const database = options.database ?? (await openDatabase(config, { timeouts: config.databaseTimeouts }));

@@ -103,6 +103,7 @@ export const errors = {
       `invalid domain "${domain}": expected a host name with an optional first path segment, e.g. plio.in/avantifellows`,
       { domain: ['Enter a valid domain, e.g. plio.in or plio.in/avantifellows.'] },
     ),
+  domainNotFound: error('DOMAIN_NOT_FOUND', 404, () => 'That domain no longer exists.'),
   embeddedDatabaseBusy: error(
     'EMBEDDED_DATABASE_BUSY',
     409,
@@ -212,6 +213,20 @@ export const errors = {
     new PlioError('MEMBERSHIP_EXISTS', 400, 'this user is already a member of this organization', {
       non_field_errors: ['The fields user, organization must make a unique set.'],
     }),
+
+  // operator console
+  consoleBadCredentials: error('CONSOLE_BAD_CREDENTIALS', 401, () => 'The email or password is not right.'),
+  consoleSuperusersOnly: error(
+    'CONSOLE_SUPERUSERS_ONLY',
+    403,
+    () => 'The console is for superusers only. Ask a superuser to run "plio user create-superuser" for your account.',
+  ),
+  consoleConfirmationMismatch: error(
+    'CONSOLE_CONFIRMATION_MISMATCH',
+    400,
+    (expected: string) => `Type the shortcode "${expected}" exactly to confirm; nothing was deleted.`,
+  ),
+  userNotFoundByIdentity: error('USER_NOT_FOUND_BY_IDENTITY', 404, (identity: string) => `No user has the email or phone "${identity}".`),
 
   // analytics
   reportOfDraftPlio: error('REPORT_OF_DRAFT_PLIO', 404, () => 'Data dumps are not available for draft plios'),

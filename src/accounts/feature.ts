@@ -15,7 +15,7 @@ import { roleRoutes } from './routes/role-routes.ts';
 import { tokenRoutes } from './routes/token-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { createSmsSender } from './sms.ts';
-import { createUserEvents } from './user-events.ts';
+import { createUserEvents, rememberUserEvents } from './user-events.ts';
 import { ensureSuperuser } from './users.ts';
 
 export interface AccountsOptions {
@@ -50,6 +50,7 @@ export function createAccounts(options: AccountsOptions = {}): Feature {
       installAuthentication(app, context.db, credentials, clock);
       const events = createUserEvents(context.config.redisUrl, context.log);
       app.addHook('onClose', () => events.close());
+      rememberUserEvents(context, events);
       // Serve only once changes made on other instances are heard.
       await events.ready();
       const deps: AccountsDeps = { context, clock, events, sms: createSmsSender(context.config.sms, context.log) };

@@ -1,15 +1,17 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import type { Cache } from './cache.ts';
+import { CountingCache, type CacheCounts } from './counting-cache.ts';
 import { MemoryCache } from './memory-cache.ts';
 import { RedisCache } from './redis-cache.ts';
 
 export { cacheKey, type Cache } from './cache.ts';
+export type { CacheCounts } from './counting-cache.ts';
 
 /** The NOTIFY channel that carries in-memory cache invalidations between instances. */
 const CACHE_CHANNEL = 'plio_cache_invalidated';
 
-const caches = new WeakMap<AppContext, Cache>();
+const caches = new WeakMap<AppContext, CountingCache>();
 
 /**
  * The process's cache: Redis when `REDIS_URL` is set, otherwise in memory
@@ -40,14 +42,20 @@ export async function openCache(context: AppContext): Promise<Cache> {
     );
     cache = memory;
   }
-  caches.set(context, cache);
-  return cache;
+  const counted = new CountingCache(cache);
+  caches.set(context, counted);
+  return counted;
 }
 
 export function cacheFor(context: AppContext): Cache {
   const cache = caches.get(context);
   if (!cache) throw new Error('the cache is not open: openCache(context) runs at boot');
   return cache;
+}
+
+/** Hits and misses of the process's cache; `undefined` before {@link openCache}. */
+export function cacheCounts(context: AppContext): CacheCounts | undefined {
+  return caches.get(context)?.counts;
 }
 
 export async function closeCache(context: AppContext): Promise<void> {

@@ -5,7 +5,7 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Config, DatabaseTimeouts } from '../config.ts';
 import { DataDirLock } from './data-dir-lock.ts';
-import { NotificationListener } from './listener.ts';
+import { NotificationListener, type ListenerStatus } from './listener.ts';
 import { boundedPoolOptions } from './timeouts.ts';
 import { SerializedPGliteDialect } from './pglite-driver.ts';
 import type { DB } from './schema.ts';
@@ -28,7 +28,21 @@ export interface Database {
    * The embedded database has no other process, so it never calls back.
    */
   listen(channel: string, onMessage: (payload: string) => void, onMissed?: () => void): Promise<void>;
+  /** The connection pool's state now; `undefined` for the embedded database (one in-process handle, no pool). */
+  poolStats(): PoolStats | undefined;
+  /** The NOTIFY listener's connection; `undefined` for the embedded database (no other process to hear). */
+  listenerStatus(): ListenerStatus | undefined;
   close(): Promise<void>;
+}
+
+/** Connections of a PostgreSQL pool. */
+export interface PoolStats {
+  /** Open connections, idle or busy. */
+  readonly total: number;
+  readonly idle: number;
+  /** Queries waiting for a connection. */
+  readonly waiting: number;
+  readonly max: number;
 }
 
 export interface OpenOptions {
@@ -97,6 +111,8 @@ function openPostgres(url: string, poolSize = 4, listenUrl = url, timeouts?: Dat
     db: new Kysely<DB>({ dialect: new PostgresDialect({ pool, cursor: cursorWith(types) }) }),
     description: `PostgreSQL at ${safe.host}${safe.pathname}`,
     listen: (channel, onMessage, onMissed) => listener.listen(channel, onMessage, onMissed),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: poolSize }),
+    listenerStatus: () => listener.status,
     async close() {
       await listener.close();
       await pool.end();
@@ -154,6 +170,8 @@ function embedded(pglite: PGlite, description: string, onClose?: () => void, tim
     db: new Kysely<DB>({ dialect: new SerializedPGliteDialect(pglite, timeouts?.acquireMs) }),
     description,
     async listen() {},
+    poolStats: () => undefined,
+    listenerStatus: () => undefined,
     async close() {
       if (!pglite.closed) await pglite.close();
       onClose?.();

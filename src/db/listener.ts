@@ -18,6 +18,11 @@ interface Subscriber {
  * reconnects with backoff until closed, LISTENs again, and only then calls
  * every `onMissed`: whatever was sent in between is then covered.
  */
+export interface ListenerStatus {
+  readonly state: 'listening' | 'reconnecting' | 'idle' | 'closed';
+  readonly channels: number;
+}
+
 export class NotificationListener {
   readonly #subscribers = new Map<string, Subscriber[]>();
   /** The current connection, from the moment it is opened until it is lost. */
@@ -43,6 +48,13 @@ export class NotificationListener {
     const ready = (this.#ready ??= this.#open());
     // A connection opened earlier (or lost meanwhile) may not know the channel yet.
     if ((await ready) && this.#ready === ready) await this.#listenOn(this.#client!, channel);
+  }
+
+  /** For health pages: how many channels are subscribed, and whether a connection is up (or being retried). */
+  get status(): ListenerStatus {
+    const channels = this.#subscribers.size;
+    const state = this.#closed ? 'closed' : this.#retry ? 'reconnecting' : this.#client ? 'listening' : 'idle';
+    return { state, channels };
   }
 
   /** Stops listening and reconnecting. */

@@ -258,6 +258,22 @@ export interface TenantTables {
 
 export type DB = SharedTables & TenantTables;
 
+/** The tables in every tenant schema, at run time (the compiler keeps the list equal to {@link TenantTables}). */
+export const TENANT_TABLE_NAMES = Object.keys({
+  video: true,
+  image: true,
+  plio: true,
+  item: true,
+  question: true,
+  experiment: true,
+  experiment_plio: true,
+  tag: true,
+  model_has_tag: true,
+  session: true,
+  session_answer: true,
+  event: true,
+} satisfies Record<keyof TenantTables, true>) as (keyof TenantTables)[];
+
 export type Row<T extends keyof DB> = Selectable<DB[T]>;
 export type NewRow<T extends keyof DB> = Insertable<DB[T]>;
 export type RowUpdate<T extends keyof DB> = Updateable<DB[T]>;

@@ -7,6 +7,8 @@ import type { Feature } from '../feature.ts';
 import { installErrorHandling } from './errors.ts';
 import { healthRoutes } from './health.ts';
 import { installInputGuard } from './input-guard.ts';
+import { metricsRoutes } from './metrics.ts';
+import { RequestLog } from './request-log.ts';
 import { installTenantResolution, pathDomainRewriter } from './tenant-hook.ts';
 
 /**
@@ -17,6 +19,7 @@ import { installTenantResolution, pathDomainRewriter } from './tenant-hook.ts';
 export async function buildApp(context: AppContext, features: readonly Feature[]): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.log as FastifyBaseLogger,
+    logController: new RequestLog(),
     routerOptions: { ignoreTrailingSlash: true },
     rewriteUrl: pathDomainRewriter(() => context.directory),
     // Resolve the host behind a proxy from X-Forwarded-Host only when told to.
@@ -41,6 +44,7 @@ export async function buildApp(context: AppContext, features: readonly Feature[]
   installInputGuard(app);
   installTenantResolution(app, context.db, context.directory);
   await healthRoutes(app, context);
+  await metricsRoutes(app, context);
   for (const feature of features) await feature.routes?.(app, context);
   return app;
 }

@@ -15,8 +15,8 @@ declare module 'fastify' {
   }
 }
 
-/** Routes that answer before (and without) a tenant. */
-const TENANTLESS = /^\/(health|ready)(\/|$)|^\/api\/v1\/docs(\/|$)/;
+/** Routes that answer before (and without) a tenant: probes, metrics, the operator console, the API document. */
+const TENANTLESS = /^\/(health|ready|metrics|console)(\/|$)|^\/api\/v1\/docs(\/|$)/;
 
 /** `host/segment` domains matched while rewriting, by raw request. */
 const pathDomains = new WeakMap<IncomingMessage, string>();

@@ -79,6 +79,44 @@ export class Domains {
     }
   }
 
+  /** Makes a domain its organization's primary domain; the previous primary stays as a secondary one. */
+  async makePrimary(domainId: number): Promise<Domain> {
+    const row = await this.db.transaction().execute(async (trx) => {
+      const domain = await this.findIn(trx, domainId);
+      await trx.updateTable('public.domain').set({ is_primary: false }).where('tenant_id', '=', domain.tenant_id).where('is_primary', '=', true).execute();
+      const updated = await trx.updateTable('public.domain').set({ is_primary: true }).where('id', '=', domainId).returningAll().executeTakeFirstOrThrow();
+      await notifyTenancyChanged(trx);
+      return updated;
+    });
+    tenancyEvents.emit('changed');
+    return { id: row.id, domain: row.domain, tenantId: row.tenant_id, isPrimary: row.is_primary };
+  }
+
+  /**
+   * Removes a domain. When it was the primary one, the organization's first
+   * remaining domain (alphabetically) becomes primary, so an organization
+   * with domains always has exactly one primary.
+   */
+  async remove(domainId: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const domain = await this.findIn(trx, domainId);
+      await trx.deleteFrom('public.domain').where('id', '=', domainId).execute();
+      if (domain.is_primary) {
+        const next = await trx.selectFrom('public.domain').select('id').where('tenant_id', '=', domain.tenant_id).orderBy('domain').executeTakeFirst();
+        if (next) await trx.updateTable('public.domain').set({ is_primary: true }).where('id', '=', next.id).execute();
+      }
+      await notifyTenancyChanged(trx);
+    });
+    tenancyEvents.emit('changed');
+  }
+
+  /** A domain row, locked for the rest of the transaction; the catalog's not-found error otherwise. */
+  private async findIn(trx: Kysely<DB>, domainId: number) {
+    const domain = await trx.selectFrom('public.domain').selectAll().where('id', '=', domainId).forUpdate().executeTakeFirst();
+    if (!domain) throw errors.domainNotFound();
+    return domain;
+  }
+
   async list(tenant?: Organization): Promise<Domain[]> {
     const rows = await this.db
       .selectFrom('public.domain')

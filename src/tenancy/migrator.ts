@@ -53,6 +53,11 @@ export class Migrator {
     return this.sets.tenant.length;
   }
 
+  /** The tenant set's names in order: version N means the first N are applied. */
+  get tenantMigrationNames(): readonly string[] {
+    return this.sets.tenant.map((m) => m.name);
+  }
+
   async run(options: RunOptions = {}): Promise<MigrationReport> {
     const results: SchemaResult[] = [];
     if (options.shared ?? true) {

@@ -184,6 +184,33 @@ export class Organizations {
     return toOrganization(row);
   }
 
+  /** Changes an organization's display name. */
+  async rename(shortcode: string, name: string): Promise<Organization> {
+    return this.update(shortcode, { name: validName(name) });
+  }
+
+  /** Replaces an organization's `config` (its settings). */
+  async setConfig(shortcode: string, config: Record<string, unknown> | null): Promise<Organization> {
+    return this.update(shortcode, { config: config === null ? null : JSON.stringify(config) });
+  }
+
+  private async update(shortcode: string, changes: { name?: string; config?: string | null }): Promise<Organization> {
+    const organization = await this.get(shortcode);
+    const row = await this.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('public.organization')
+        .set({ ...changes, updated_at: new Date() })
+        .where('id', '=', organization.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      // Names live in every instance's tenant directory.
+      await notifyTenancyChanged(trx);
+      return updated;
+    });
+    tenancyEvents.emit('changed');
+    return toOrganization(row);
+  }
+
   /** Renames a tenant's schema; the organization row follows in the same transaction. */
   async renameSchema(shortcode: string, newName: string): Promise<Organization> {
     const organization = await this.get(shortcode);
