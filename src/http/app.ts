@@ -37,7 +37,7 @@ export async function buildApp(context: AppContext, features: readonly Feature[]
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs' });
 
   installErrorHandling(app);
-  installTenantResolution(app, context.db, context.directory);
+  installTenantResolution(app, context.database, context.directory);
   await healthRoutes(app, context);
   for (const feature of features) await feature.routes?.(app, context);
   return app;
