@@ -11,6 +11,8 @@ describe('configuration from the environment', () => {
     assert.deepEqual(config.defaultTenant, { name: 'Plio', shortcode: 'plio', domain: 'localhost' });
     assert.equal(config.sms.driver, 'log');
     assert.equal(config.corsOrigins, undefined);
+    assert.equal(config.cacheMemoryBytes, 256 * 1024 * 1024);
+    assert.equal(loadConfig({ CACHE_MEMORY_MB: '64' }).cacheMemoryBytes, 64 * 1024 * 1024);
   });
 
   const bad: [Record<string, string>, string][] = [
@@ -23,6 +25,8 @@ describe('configuration from the environment', () => {
     [{ SMS_DRIVER: 'outbox' }, 'SMS_OUTBOX_FILE'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ CACHE_MEMORY_MB: '0' }, 'CACHE_MEMORY_MB'],
+    [{ CACHE_MEMORY_MB: 'lots' }, 'CACHE_MEMORY_MB'],
     [{ SUPERUSER_EMAIL: 'a@b.c' }, 'SUPERUSER_PASSWORD'],
     [{ DEFAULT_OAUTH2_CLIENT_SECRET: 's' }, 'DEFAULT_OAUTH2_CLIENT_ID'],
     [{ GOOGLE_TOKENINFO_URL: 'ftp://x' }, 'GOOGLE_TOKENINFO_URL'],
