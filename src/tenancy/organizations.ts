@@ -146,10 +146,11 @@ export class Organizations {
 
   /** Live organizations with their domains and (estimated) schema sizes, by shortcode: what `plio org list` prints. */
   async list(): Promise<OrganizationListing[]> {
-    const [rows, sizes] = await Promise.all([
-      this.live().select(domainsOf).orderBy('shortcode').execute(),
-      estimatedSchemaSizes(this.db),
-    ]);
+    const rows = await this.live().select(domainsOf).orderBy('shortcode').execute();
+    const sizes = await estimatedSchemaSizes(
+      this.db,
+      rows.map((row) => row.schema_name),
+    );
     return rows.map((row) => ({ ...toOrganization(row), domains: row.domains ?? [], sizeBytes: sizes.get(row.schema_name) ?? null }));
   }
 
