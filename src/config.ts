@@ -46,6 +46,8 @@ export interface Config {
   oauthClient: { id: string; secret: string } | undefined;
   sms: { driver: SmsDriverName; outboxFile: string | undefined };
   redisUrl: string | undefined;
+  /** What the in-process cache may hold (without Redis), in bytes. */
+  cacheMemoryBytes: number;
   mediaRoot: string;
   s3: S3Config | undefined;
   google: { clientId: string | undefined; tokenInfoUrl: string };
@@ -144,6 +146,7 @@ export function loadConfig(env: Env = process.env): Config {
     oauthClient: clientId && clientSecret ? { id: clientId, secret: clientSecret } : undefined,
     sms: { driver: smsDriver, outboxFile },
     redisUrl,
+    cacheMemoryBytes: megabytes('CACHE_MEMORY_MB', read('CACHE_MEMORY_MB') ?? '256'),
     mediaRoot: read('MEDIA_ROOT') ?? 'media',
     s3: bucket ? { bucket, region: read('AWS_REGION'), endpoint: read('AWS_S3_ENDPOINT_URL') } : undefined,
     google: {
@@ -191,6 +194,12 @@ function milliseconds(name: string, value: string): number {
     throw new ConfigError(name, `expected a whole number of milliseconds (0 for no limit, at most 86400000), got "${value}"`);
   }
   return parsed;
+}
+
+function megabytes(name: string, value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new ConfigError(name, `expected a whole number of megabytes (at least 1), got "${value}"`);
+  return parsed * 1024 * 1024;
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {

@@ -25,8 +25,11 @@ export async function openCache(context: AppContext): Promise<Cache> {
   if (context.config.redisUrl) {
     cache = new RedisCache(context.config.redisUrl);
   } else {
-    const memory = new MemoryCache(async (keys) => {
-      await sql`select pg_notify(${CACHE_CHANNEL}, ${JSON.stringify(keys)})`.execute(context.db);
+    const memory = new MemoryCache({
+      maxBytes: context.config.cacheMemoryBytes,
+      broadcast: async (keys) => {
+        await sql`select pg_notify(${CACHE_CHANNEL}, ${JSON.stringify(keys)})`.execute(context.db);
+      },
     });
     await context.database.listen(
       CACHE_CHANNEL,

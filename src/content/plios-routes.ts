@@ -149,7 +149,7 @@ export async function plioRoutes(root: FastifyInstance, deps: ContentDeps): Prom
       const plio = await findPlioForUser(request, db, request.params.uuid);
       const target = await deps.context.directory.byShortcode(workspace);
       if (!target) throw errors.workspaceNotFound();
-      const targetScope = new TenantScope(db, target);
+      const targetScope = new TenantScope(deps.context.database, target);
       if (!targetScope.isPersonalWorkspace && !user.isSuperuser) {
         const role = target.id === null ? undefined : await roleInOrganization(db, user.id, target.id);
         if (role === undefined) throw errors.notWorkspaceMember();

@@ -42,7 +42,7 @@ export async function buildApp(context: AppContext, features: readonly Feature[]
 
   installErrorHandling(app);
   installInputGuard(app);
-  installTenantResolution(app, context.db, context.directory);
+  installTenantResolution(app, context.database, context.directory);
   await healthRoutes(app, context);
   await metricsRoutes(app, context);
   for (const feature of features) await feature.routes?.(app, context);

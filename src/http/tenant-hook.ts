@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
-import type { DB } from '../db/schema.ts';
+import type { Database } from '../db/database.ts';
 import type { Tenant, TenantDirectory } from '../tenancy/directory.ts';
 import { resolveTenant, type TenantResolver } from '../tenancy/resolver.ts';
 import { TenantScope } from '../tenancy/tenant-scope.ts';
@@ -44,7 +43,7 @@ export function pathDomainRewriter(directory: () => TenantDirectory | undefined)
 /** Resolves every request's tenant once, before its handler runs. */
 export function installTenantResolution(
   app: FastifyInstance,
-  db: Kysely<DB>,
+  database: Pick<Database, 'forSchema'>,
   directory: TenantDirectory,
   resolvers?: readonly TenantResolver[],
 ): void {
@@ -63,7 +62,7 @@ export function installTenantResolution(
       resolvers,
     );
     request.tenant = tenant;
-    request.scope = new TenantScope(db, tenant);
+    request.scope = new TenantScope(database, tenant);
     request.log = request.log.child({ tenant: tenant.schema });
   });
 }

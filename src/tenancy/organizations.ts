@@ -1,11 +1,12 @@
 import { randomInt } from 'node:crypto';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import { uniqueViolation } from '../db/db-errors.ts';
 import type { DB, OrganizationTable } from '../db/schema.ts';
 import { errors } from '../errors.ts';
 import { notifyTenancyChanged, tenancyEvents } from './events.ts';
 import type { MigrationSets } from './migration.ts';
 import { cloneSchemaData, createTenantSchema, dropTenantSchema } from './provisioning.ts';
+import { estimatedSchemaSizes } from './schema-sizes.ts';
 import { assertValidSchemaName, generateSchemaName, PUBLIC_SCHEMA, quoteIdent } from './schema-name.ts';
 
 export interface Organization {
@@ -34,9 +35,29 @@ export interface CreateOrganization {
 
 export interface OrganizationListing extends Organization {
   domains: string[];
-  /** Bytes used by the schema's tables, `null` when the schema is gone. */
+  /** Bytes the schema takes, as last estimated (`estimatedSchemaSizes`); `null` when the schema is gone. */
   sizeBytes: number | null;
 }
+
+export interface OrganizationPageQuery {
+  /** Only organizations whose shortcode or name contains this (any case). */
+  search?: string;
+  /** Start after this shortcode: the previous page's `nextAfter`. */
+  after?: string;
+  /** Page size, 1 to {@link MAX_PAGE_SIZE}; default {@link DEFAULT_PAGE_SIZE}. */
+  limit?: number;
+}
+
+export interface OrganizationPage {
+  organizations: (OrganizationListing & { members: number })[];
+  /** Organizations matching the search, over all pages. */
+  total: number;
+  /** Pass as `after` for the next page; `null` on the last page. */
+  nextAfter: string | null;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
 
 const SHORTCODE = /^[A-Za-z0-9_-]{1,255}$/;
 const API_KEY_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -123,37 +144,64 @@ export class Organizations {
     return row && toOrganization(row);
   }
 
-  /** Live organizations with their domains and schema sizes, by shortcode. */
+  /** Live organizations with their domains and (estimated) schema sizes, by shortcode: what `plio org list` prints. */
   async list(): Promise<OrganizationListing[]> {
-    const [rows, sizes] = await Promise.all([
-      this.live()
-        .select((eb) =>
-          eb
-            .selectFrom('public.domain')
-            .select(sql<string[]>`coalesce(array_agg(domain order by is_primary desc, domain), '{}')`.as('domains'))
-            .whereRef('public.domain.tenant_id', '=', 'public.organization.id')
-            .as('domains'),
-        )
-        .orderBy('shortcode')
-        .execute(),
-      this.schemaSizes(),
-    ]);
+    const rows = await this.live().select(domainsOf).orderBy('shortcode').execute();
+    const sizes = await estimatedSchemaSizes(
+      this.db,
+      rows.map((row) => row.schema_name),
+    );
     return rows.map((row) => ({ ...toOrganization(row), domains: row.domains ?? [], sizeBytes: sizes.get(row.schema_name) ?? null }));
   }
 
   /**
-   * Bytes used by each live organization's schema, in one grouped pass over
-   * the catalog. Kept apart from the listing query: joined to it, a planner
-   * without statistics on a freshly filled table repeats the whole pass per
-   * organization.
+   * One page of live organizations by shortcode, for listings that must stay
+   * fast at any tenant count (the operator console): a keyset page (`after`
+   * the last shortcode of the previous page), optionally filtered by a
+   * search in shortcode and name, with domains, member counts and estimated
+   * schema sizes read for the page's organizations only.
+   *
+   * @example
+   * const first = await tenancy.organizations.listPage({ search: 'avanti', limit: 50 });
+   * const second = await tenancy.organizations.listPage({ search: 'avanti', limit: 50, after: first.nextAfter! });
    */
-  private async schemaSizes(): Promise<Map<string, number>> {
-    const { rows } = await sql<{ schema_name: string; size_bytes: number }>`
-      select n.nspname as schema_name, sum(pg_total_relation_size(c.oid))::bigint as size_bytes
-      from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where c.relkind = 'r' and n.nspname in (select schema_name from public.organization where deleted_at is null)
-      group by n.nspname`.execute(this.db);
-    return new Map(rows.map((row) => [row.schema_name, Number(row.size_bytes)]));
+  async listPage(query: OrganizationPageQuery = {}): Promise<OrganizationPage> {
+    const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
+    const search = query.search?.trim();
+    const matching = this.live().$if(Boolean(search), (q) =>
+      q.where((eb) => eb.or([eb('shortcode', 'ilike', `%${escapeLike(search!)}%`), eb('name', 'ilike', `%${escapeLike(search!)}%`)])),
+    );
+    const [rows, total] = await Promise.all([
+      matching
+        .select(domainsOf)
+        .select((eb) =>
+          eb
+            .selectFrom('public.organization_user')
+            .select((inner) => inner.fn.countAll<number>().as('members'))
+            .whereRef('public.organization_user.organization_id', '=', 'public.organization.id')
+            .as('members'),
+        )
+        .$if(query.after !== undefined, (q) => q.where('shortcode', '>', query.after!))
+        .orderBy('shortcode')
+        .limit(limit + 1)
+        .execute(),
+      matching.clearSelect().select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
+    ]);
+    const page = rows.slice(0, limit);
+    const sizes = await estimatedSchemaSizes(
+      this.db,
+      page.map((row) => row.schema_name),
+    );
+    return {
+      organizations: page.map((row) => ({
+        ...toOrganization(row),
+        domains: row.domains ?? [],
+        members: Number(row.members ?? 0),
+        sizeBytes: sizes.get(row.schema_name) ?? null,
+      })),
+      total: Number(total.count),
+      nextAfter: rows.length > limit ? page.at(-1)!.shortcode : null,
+    };
   }
 
   /**
@@ -296,6 +344,20 @@ export function validName(name: unknown): string {
 export function validShortcode(shortcode: unknown): string {
   if (typeof shortcode !== 'string' || !SHORTCODE.test(shortcode)) throw errors.invalidShortcode(String(shortcode));
   return shortcode;
+}
+
+/** The organization's domains, primary first: a column for the listings. */
+function domainsOf(eb: ExpressionBuilder<DB, 'public.organization'>) {
+  return eb
+    .selectFrom('public.domain')
+    .select(sql<string[]>`coalesce(array_agg(domain order by is_primary desc, domain), '{}')`.as('domains'))
+    .whereRef('public.domain.tenant_id', '=', 'public.organization.id')
+    .as('domains');
+}
+
+/** `text` matched literally inside a LIKE pattern. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** 20 random letters and digits. */

@@ -1,4 +1,5 @@
 import type { Kysely, QueryCreator, Transaction } from 'kysely';
+import type { Database } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import type { Tenant } from './directory.ts';
 import { scopeTransaction } from './migration.ts';
@@ -10,15 +11,19 @@ import { scopeTransaction } from './migration.ts';
  * so it runs correctly on any pooled connection, behind PgBouncer in
  * transaction mode and on Citus alike: no connection ever carries a tenant.
  * Shared tables are always named `public.x` and are left as they are.
+ * The queries run on the connections that serve the tenant's share of the
+ * tenants (`Database.forSchema`).
  */
 export class TenantScope {
+  readonly db: Kysely<DB>;
   readonly query: QueryCreator<DB>;
 
   constructor(
-    readonly db: Kysely<DB>,
+    database: Pick<Database, 'forSchema'>,
     readonly tenant: Tenant,
   ) {
-    this.query = db.withSchema(tenant.schema);
+    this.db = database.forSchema(tenant.schema);
+    this.query = this.db.withSchema(tenant.schema);
   }
 
   get schema(): string {

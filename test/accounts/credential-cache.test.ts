@@ -59,7 +59,7 @@ describe('the credential cache', () => {
   });
 
   it('stops answering for an expired token, and after its time to live', async () => {
-    const cache = new CredentialCache(10, 50);
+    const cache = new CredentialCache({ ttlMs: 50 });
     const expiresAt = new Date(Date.now() + 1_000);
     cache.set('token', null, credential(1, expiresAt), cache.stamp());
     assert.ok(cache.get('token', null, new Date(expiresAt.getTime() - 1)));
@@ -71,12 +71,20 @@ describe('the credential cache', () => {
     cache.close();
   });
 
-  it('keeps at most its capacity, dropping the oldest entry first', () => {
-    const cache = new CredentialCache(2);
-    for (const token of ['first', 'second', 'third']) cache.set(token, null, credential(1), cache.stamp());
-    assert.equal(cache.get('first', null, new Date()), undefined);
-    assert.ok(cache.get('second', null, new Date()));
+  it('keeps within its budget in bytes, dropping the least recently used entry first', () => {
+    // an entry of these is ~410 bytes: room for two
+    const cache = new CredentialCache({ maxBytes: 1000 });
+    cache.set('first', null, credential(1), cache.stamp());
+    cache.set('second', null, credential(2), cache.stamp());
+    assert.ok(cache.get('first', null, new Date())); // now the most recently used
+    cache.set('third', null, credential(3), cache.stamp());
+    assert.equal(cache.get('second', null, new Date()), undefined);
+    assert.ok(cache.get('first', null, new Date()));
     assert.ok(cache.get('third', null, new Date()));
+    assert.equal(cache.size, 2);
+    // an evicted entry leaves no trace in the per-user index: forgetting its user touches nothing else
+    cache.forget([2]);
+    assert.ok(cache.get('first', null, new Date()));
     cache.close();
   });
 });

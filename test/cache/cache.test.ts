@@ -8,7 +8,7 @@ import { RedisCache } from '../../src/cache/redis-cache.ts';
 import { TEST_REDIS_URL } from '../support/redis.ts';
 
 const caches: [string, () => Cache][] = [
-  ['in memory', () => new MemoryCache()],
+  ['in memory', () => new MemoryCache({ maxBytes: 1024 * 1024 })],
   ['in Redis', () => new RedisCache(TEST_REDIS_URL)],
 ];
 
@@ -54,7 +54,7 @@ for (const [name, make] of caches) {
 }
 
 describe('the cache in memory, cleared when invalidations may have been missed', () => {
-  const cache = new MemoryCache();
+  const cache = new MemoryCache({ maxBytes: 1024 * 1024 });
   after(() => cache.close());
 
   it('forgets every entry and refuses values loaded before', async () => {
@@ -68,5 +68,21 @@ describe('the cache in memory, cleared when invalidations may have been missed',
     assert.equal(await cache.get(loading), undefined);
     await cache.set(loading, 'loaded after', await cache.version(loading));
     assert.equal(await cache.get(loading), 'loaded after');
+  });
+});
+
+describe('the cache in memory, bounded by bytes', () => {
+  it('drops the least recently used entries once the values exceed the budget', async () => {
+    // ~1 kB values, a budget of about four of them
+    const cache = new MemoryCache({ maxBytes: 4 * 1300 });
+    const value = 'x'.repeat(1000);
+    const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map((id) => cacheKey('s', 'plio', id)) as [string, string, string, string, string];
+    for (const k of [a, b, c, d]) await cache.set(k, value);
+    assert.equal(await cache.get(a), value); // a is now the most recently used
+    await cache.set(e, value);
+    assert.equal(await cache.get(b), undefined, 'the least recently used entry went first');
+    for (const k of [a, c, d, e]) assert.equal(await cache.get(k), value);
+    assert.ok(cache.sizeBytes <= 4 * 1300);
+    await cache.close();
   });
 });

@@ -24,6 +24,9 @@ export function queryCounter(): KyselyPlugin & { count: number } {
  */
 export async function secondInstance(app: TestApp, env: Record<string, string> = {}, plugin?: KyselyPlugin): Promise<Running> {
   const shared = { ...app.database, close: async () => {} };
-  const database = plugin ? { ...shared, db: app.database.db.withPlugin(plugin) } : shared;
+  // Tenant queries run on their own handles (tenant-affine connections): count those too.
+  const database = plugin
+    ? { ...shared, db: app.database.db.withPlugin(plugin), forSchema: (schema: string) => app.database.forSchema(schema).withPlugin(plugin) }
+    : shared;
   return boot(loadConfig({ LOG_LEVEL: 'silent', ...env }), { database, log: pino({ level: 'silent' }) });
 }

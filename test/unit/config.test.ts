@@ -12,6 +12,8 @@ describe('configuration from the environment', () => {
     assert.equal(config.sms.driver, 'log');
     assert.equal(config.corsOrigins, undefined);
     assert.deepEqual(config.databaseTimeouts, { connectMs: 5000, statementMs: 10000, acquireMs: 5000 });
+    assert.equal(config.cacheMemoryBytes, 256 * 1024 * 1024);
+    assert.equal(loadConfig({ CACHE_MEMORY_MB: '64' }).cacheMemoryBytes, 64 * 1024 * 1024);
   });
 
   it('reads the database timeouts, 0 meaning no bound', () => {
@@ -29,6 +31,8 @@ describe('configuration from the environment', () => {
     [{ SMS_DRIVER: 'outbox' }, 'SMS_OUTBOX_FILE'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ CACHE_MEMORY_MB: '0' }, 'CACHE_MEMORY_MB'],
+    [{ CACHE_MEMORY_MB: 'lots' }, 'CACHE_MEMORY_MB'],
     [{ SUPERUSER_EMAIL: 'a@b.c' }, 'SUPERUSER_PASSWORD'],
     [{ DEFAULT_OAUTH2_CLIENT_SECRET: 's' }, 'DEFAULT_OAUTH2_CLIENT_ID'],
     [{ GOOGLE_TOKENINFO_URL: 'ftp://x' }, 'GOOGLE_TOKENINFO_URL'],
