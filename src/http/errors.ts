@@ -12,6 +12,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const known = toPlioError(error);
     if (known) {
       if (known.status >= 500) request.log.error({ err: error, tenant: request.tenant?.schema }, known.message);
+      if (known.retryAfter !== undefined) reply.header('retry-after', String(known.retryAfter));
       return reply.status(known.status).send(known.body);
     }
     request.log.error({ err: error, tenant: request.tenant?.schema }, 'unhandled error');
