@@ -116,8 +116,11 @@ describe('abuse limits with the default settings', () => {
   it(`refuses an address after ${DEFAULTS.failedLoginsAddress!.points} failed logins of any kind; its successful logins cost nothing`, async () => {
     const address = newAddress();
     const organization = await app.context.tenancy.organizations.create({ name: 'SSO school', shortcode: `sso-${randomInt(1e9)}` });
-    const logins = await Promise.all(Array.from({ length: DEFAULTS.failedLoginsAddress!.points + 1 }, (_, i) => api.sso(organization.apiKey, `learner-${i}`, address)));
-    assert.deepEqual(tally(logins), { 200: DEFAULTS.failedLoginsAddress!.points + 1 });
+    // A classroom signing in, 20 at a time (an attempt in flight is counted until it succeeds).
+    for (let batch = 0; batch < 6; batch++) {
+      const logins = await Promise.all(Array.from({ length: 20 }, (_, i) => api.sso(organization.apiKey, `learner-${batch}-${i}`, address)));
+      assert.deepEqual(tally(logins), { 200: 20 });
+    }
     const failures = DEFAULTS.failedLoginsAddress!.points;
     const kinds = [
       () => api.passwordGrant(`nobody-${randomInt(1e9)}@example.org`, 'x', address),
@@ -126,9 +129,9 @@ describe('abuse limits with the default settings', () => {
     ];
     const answers = await Promise.all(Array.from({ length: failures }, (_, i) => kinds[i % kinds.length]!()));
     assert.ok(answers.every((response) => response.statusCode === 400), JSON.stringify(tally(answers)));
-    assertRefused(await api.sso(organization.apiKey, 'learner-0', address), /^Too many failed sign-ins from this address\. Try again in \d+ seconds\.$/, 15 * 60);
+    assertRefused(await api.sso(organization.apiKey, 'learner-0-0', address), /^Too many failed sign-ins from this address\. Try again in \d+ seconds\.$/, 15 * 60);
     assert.equal((await api.passwordGrant(await newAccount(), 'wrong', address)).statusCode, 429);
-    assert.equal((await api.sso(organization.apiKey, 'learner-0', newAddress())).statusCode, 200, 'another address is not refused');
+    assert.equal((await api.sso(organization.apiKey, 'learner-0-0', newAddress())).statusCode, 200, 'another address is not refused');
   });
 
   it(`checks exactly ${OTP_MAX_ATTEMPTS} of 80 simultaneous OTP guesses, and refuses the right code as the 6th guess of a burst`, async () => {
