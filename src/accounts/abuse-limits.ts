@@ -50,7 +50,9 @@ export async function createAbuseLimits(config: Pick<Config, 'rateLimits' | 'red
   return Object.freeze({
     ...limits,
     async close() {
-      await redis?.quit().catch(() => undefined);
+      // Never connected (or lost): stop reconnecting, or the process stays alive.
+      if (redis?.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis?.disconnect();
     },
   });
 }
