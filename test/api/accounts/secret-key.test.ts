@@ -38,7 +38,8 @@ describe(`the secret key when SECRET_KEY is unset (${TEST_DATABASE})`, () => {
       payload: { grant_type: 'password', username: SUPERUSER.SUPERUSER_EMAIL, password: SUPERUSER.SUPERUSER_PASSWORD, client_id: CLIENT.id, client_secret: CLIENT.secret },
     });
     assert.equal(granted.statusCode, 200);
-    const me = await second.app.inject({ method: 'GET', url: `/api/v1/users/token/?token=${granted.json().access_token}` });
+    const token = granted.json().access_token;
+    const me = await second.app.inject({ method: 'GET', url: `/api/v1/users/token/?token=${token}`, headers: { authorization: `Bearer ${token}` } });
     assert.equal(me.statusCode, 200);
   });
 
