@@ -39,9 +39,9 @@ const scratch = await createScratchDatabase('plio_bench', BENCH_POSTGRES_URL);
 const running = await boot(loadConfig({ DATABASE_URL: scratch.url, LOG_LEVEL: 'silent' }), { log: pino({ level: 'silent' }) });
 
 try {
-  const { db } = running.context;
+  const { db, secretKey } = running.context;
   const creator = await db.insertInto('public.user').values({ email: 'bench-creator@example.org' }).returning('id').executeTakeFirstOrThrow();
-  const token = (await issueTokens(db, creator.id, null)).access_token;
+  const token = (await issueTokens(db, secretKey, creator.id, null)).access_token;
 
   const seedStarted = performance.now();
   const small = await seedPlio(creator.id, Math.max(1, Math.round(LEARNERS / 10)), 'small');

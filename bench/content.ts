@@ -128,7 +128,7 @@ process.exitCode = failed ? 1 : 0;
 async function provision() {
   const running = await boot(loadConfig({ DATABASE_URL: scratch.url, LOG_LEVEL: 'silent' }), { log: pino({ level: 'silent' }) });
   try {
-    const { db, tenancy } = running.context;
+    const { db, tenancy, secretKey } = running.context;
     let workspace: { id: number; shortcode: string } | undefined;
     for (let i = 0; i < TENANTS; i++) {
       const organization = await tenancy.organizations.create({ name: `Bench ${i}`, shortcode: `bench${i}` });
@@ -147,8 +147,8 @@ async function provision() {
       .execute();
     return {
       shortcode: workspace.shortcode,
-      creatorToken: (await issueTokens(db, creator.id, null)).access_token,
-      learnerTokens: await Promise.all(learners.map(async (learner) => (await issueTokens(db, learner.id, null)).access_token)),
+      creatorToken: (await issueTokens(db, secretKey, creator.id, null)).access_token,
+      learnerTokens: await Promise.all(learners.map(async (learner) => (await issueTokens(db, secretKey, learner.id, null)).access_token)),
     };
   } finally {
     await running.close();

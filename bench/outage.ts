@@ -33,7 +33,7 @@ try {
   const config = loadConfig({ ...env, DATABASE_URL: cluster.adminUrl.replace(/\/postgres$/, '/plio'), LOG_LEVEL: 'silent' });
   const running = await boot(config, { log: pino({ level: 'silent' }) });
   const user = await running.context.db.insertInto('public.user').values({ email: 'bench@example.org' }).returning('id').executeTakeFirstOrThrow();
-  const { access_token } = await issueTokens(running.context.db, user.id, null);
+  const { access_token } = await issueTokens(running.context.db, running.context.secretKey, user.id, null);
   let searches = 0;
   const timed = async (url: string, headers: Record<string, string> = {}) => {
     const start = performance.now();

@@ -29,6 +29,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { sql, type Kysely } from 'kysely';
 import { issueTokens } from '../src/accounts/tokens.ts';
+import { SecretKey } from '../src/secret-key.ts';
 import { openDatabase, type Database } from '../src/db/database.ts';
 import type { DB } from '../src/db/schema.ts';
 import { migrations } from '../src/migrations/index.ts';
@@ -57,6 +58,9 @@ const PORT = Number(options.port);
 const BASE = `http://127.0.0.1:${PORT}`;
 const SPREADS = [10, 1000, TENANTS].filter((n, i, all) => n <= TENANTS && all.indexOf(n) === i);
 const only = new Set(options.only.split(','));
+/** The key the benchmark's server hashes tokens under, so tokens issued here are its own. */
+const SECRET_KEY = 'bench-scale-secret-key-0123456789abcdef';
+
 const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 console.log(`${cpus().length} cores (${cpus()[0]?.model}), Node ${process.version}, ${new Date().toISOString()}`);
@@ -207,7 +211,7 @@ async function signInCreators(db: Kysely<DB>, count: number): Promise<SignIn[]> 
       const { shortcode, email } = scaleTenant(i);
       const id = idByEmail.get(email);
       if (id === undefined) throw new Error(`no creator for tenant ${i}`);
-      signIns[i] = { shortcode, authorization: `Bearer ${(await issueTokens(db, id, null)).access_token}` };
+      signIns[i] = { shortcode, authorization: `Bearer ${(await issueTokens(db, new SecretKey(SECRET_KEY), id, null)).access_token}` };
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
@@ -338,7 +342,7 @@ async function transactions(db: Kysely<DB>): Promise<number> {
 
 /** `plio serve` in a child process on the scale database, once it answers /ready. */
 async function startServer(): Promise<ChildProcess> {
-  const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: scale.url, PORT: String(PORT), LOG_LEVEL: 'info' };
+  const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: scale.url, SECRET_KEY, PORT: String(PORT), LOG_LEVEL: 'info' };
   delete env.REDIS_URL;
   const child = spawn(process.execPath, ['bin/plio.js', 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const begin = performance.now();

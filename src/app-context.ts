@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { DB } from './db/schema.ts';
+import type { SecretKey } from './secret-key.ts';
 import type { TenantDirectory } from './tenancy/directory.ts';
 import type { Tenancy } from './tenancy/tenancy.ts';
 
@@ -14,4 +15,6 @@ export interface AppContext {
   readonly tenancy: Tenancy;
   readonly directory: TenantDirectory;
   readonly log: Logger;
+  /** The key of the stored hashes of tokens and OTPs. */
+  readonly secretKey: SecretKey;
 }

@@ -8,6 +8,7 @@ import { features as allFeatures } from './features.ts';
 import { buildApp } from './http/app.ts';
 import { createLogger } from './logger.ts';
 import { migrations } from './migrations/index.ts';
+import { loadSecretKey } from './secret-key.ts';
 import { TenantDirectory } from './tenancy/directory.ts';
 import type { MigrationSets } from './tenancy/migration.ts';
 import { PUBLIC_SCHEMA } from './tenancy/schema-name.ts';
@@ -45,7 +46,8 @@ export async function boot(config: Config, options: BootOptions = {}): Promise<R
     await ensurePublicTenant(tenancy, config.defaultTenant);
     const directory = new TenantDirectory(database.db, config.defaultTenant);
     await directory.start(database);
-    const context: AppContext = Object.freeze({ config, database, db: database.db, tenancy, directory, log });
+    const secretKey = await loadSecretKey(config, database, log);
+    const context: AppContext = Object.freeze({ config, database, db: database.db, tenancy, directory, log, secretKey });
     for (const feature of features) await feature.onBoot?.(context);
     const app = await buildApp(context, features);
     await app.ready();

@@ -6,6 +6,8 @@
  * operator never has to read a stack trace to find a typo.
  */
 
+import { getCountryCodeForRegionCode } from 'awesome-phonenumber';
+
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
@@ -24,6 +26,40 @@ export interface S3Config {
   region: string | undefined;
   endpoint: string | undefined;
 }
+
+/** One abuse limit: at most `points` counted events per `seconds` for one key. */
+export interface LimitRule {
+  points: number;
+  seconds: number;
+}
+
+/**
+ * The abuse limits (docs/security.md): `undefined` turns one off. Each is
+ * `RATE_LIMIT_<NAME>` in the environment, as `10/15m` or `off`.
+ */
+export interface RateLimits {
+  /** Wrong passwords per account (email). */
+  passwordAccount: LimitRule | undefined;
+  /** Refresh grants per account. */
+  refreshAccount: LimitRule | undefined;
+  /** Failed logins of any kind (password, refresh, Google, SSO, client secret) per client address. */
+  failedLoginsAddress: LimitRule | undefined;
+  /** OTP requests per mobile number (E.164). */
+  otpMobile: LimitRule | undefined;
+  /** OTP requests per client address. */
+  otpAddress: LimitRule | undefined;
+}
+
+const RATE_LIMIT_DEFAULTS: Readonly<Record<keyof RateLimits, [variable: string, rule: string]>> = {
+  passwordAccount: ['RATE_LIMIT_PASSWORD_ACCOUNT', '10/15m'],
+  refreshAccount: ['RATE_LIMIT_REFRESH_ACCOUNT', '60/15m'],
+  failedLoginsAddress: ['RATE_LIMIT_FAILED_LOGINS_ADDRESS', '100/15m'],
+  otpMobile: ['RATE_LIMIT_OTP_MOBILE', '5/15m'],
+  otpAddress: ['RATE_LIMIT_OTP_ADDRESS', '300/1h'],
+};
+
+/** Fastify's `trustProxy`: whose `X-Forwarded-For` decides the client address. */
+export type TrustProxy = boolean | number | string[];
 
 export interface Config {
   /** PostgreSQL URL; unset means the embedded database under {@link dataDir}. */
@@ -52,6 +88,14 @@ export interface Config {
   s3: S3Config | undefined;
   google: { clientId: string | undefined; tokenInfoUrl: string };
   logLevel: LogLevel;
+  /** `NODE_ENV=production`: settings that development may leave out become required. */
+  production: boolean;
+  /** Key of the keyed hashes of tokens and OTPs; unset: see `src/secret-key.ts`. */
+  secretKey: string | undefined;
+  rateLimits: RateLimits;
+  trustProxy: TrustProxy;
+  /** Region (ISO 3166 code) of mobile numbers given without a country code. */
+  phoneRegion: string;
 }
 
 /**
@@ -119,6 +163,24 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('REDIS_URL', `expected redis://host:port, got "${redisUrl}"`);
   }
 
+  const production = read('NODE_ENV') === 'production';
+  const secretKey = read('SECRET_KEY');
+  if (secretKey !== undefined && secretKey.length < MIN_SECRET_KEY_LENGTH) {
+    throw new ConfigError('SECRET_KEY', `use at least ${MIN_SECRET_KEY_LENGTH} characters (e.g. openssl rand -hex 32)`);
+  }
+  if (secretKey === undefined && databaseUrl !== undefined && production) {
+    throw new ConfigError('SECRET_KEY', 'required when DATABASE_URL is set and NODE_ENV=production (e.g. openssl rand -hex 32)');
+  }
+
+  const rateLimits = Object.fromEntries(
+    Object.entries(RATE_LIMIT_DEFAULTS).map(([name, [variable, fallback]]) => [name, limitRule(variable, read(variable) ?? fallback)]),
+  ) as unknown as RateLimits;
+
+  const phoneRegion = (read('PHONE_DEFAULT_REGION') ?? 'IN').toUpperCase();
+  if (getCountryCodeForRegionCode(phoneRegion) === 0) {
+    throw new ConfigError('PHONE_DEFAULT_REGION', `expected a region code such as IN or US, got "${phoneRegion}"`);
+  }
+
   const bucket = read('AWS_STORAGE_BUCKET_NAME');
   const shortcode = read('DEFAULT_TENANT_SHORTCODE') ?? 'plio';
 
@@ -154,7 +216,39 @@ export function loadConfig(env: Env = process.env): Config {
       tokenInfoUrl: httpUrl('GOOGLE_TOKENINFO_URL', read('GOOGLE_TOKENINFO_URL') ?? 'https://oauth2.googleapis.com/tokeninfo'),
     },
     logLevel: oneOf('LOG_LEVEL', read('LOG_LEVEL') ?? 'info', LOG_LEVELS),
+    production,
+    secretKey,
+    rateLimits: Object.freeze(rateLimits),
+    trustProxy: trustProxy('TRUST_PROXY', read('TRUST_PROXY')),
+    phoneRegion,
   });
+}
+
+const MIN_SECRET_KEY_LENGTH = 32;
+const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600 };
+
+/** `10/15m` (10 per 15 minutes; units s, m, h) or `off`. */
+function limitRule(name: string, value: string): LimitRule | undefined {
+  if (value === 'off') return undefined;
+  const match = /^(\d{1,9})\/(\d{1,6})([smh])$/.exec(value);
+  const points = Number(match?.[1]);
+  const seconds = Number(match?.[2]) * DURATION_UNITS[match?.[3] ?? '']!;
+  if (!match || points < 1 || seconds < 1) {
+    throw new ConfigError(name, `expected a count per duration such as 10/15m (units s, m, h) or "off", got "${value}"`);
+  }
+  return Object.freeze({ points, seconds });
+}
+
+/** Unset: no proxy; `true`; a number of proxy hops; or a comma-separated list of proxy addresses or CIDRs. */
+function trustProxy(name: string, value: string | undefined): TrustProxy {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const addresses = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (addresses.length === 0 || addresses.some((entry) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry))) {
+    throw new ConfigError(name, `expected true, a number of hops or a list of addresses/CIDRs, got "${value}"`);
+  }
+  return addresses;
 }
 
 function assertPostgresUrl(name: string, value: string): void {

@@ -189,7 +189,9 @@ export const errors = {
     new PlioError('INVALID_IMAGE', 400, 'url: not an image', {
       url: ['Upload a valid image. The file you uploaded was either not an image or a corrupted image.'],
     }),
-  tooManyRequests: error('TOO_MANY_REQUESTS', 429, (message: string) => message),
+  /** An abuse limit refused the request (docs/security.md); `message` says which, `seconds` when to retry. */
+  rateLimited: (message: string, seconds: number) =>
+    new PlioError('RATE_LIMITED', 429, `${message} Try again in ${seconds} seconds.`, undefined, seconds),
 
   // accounts
   oauthInvalidRequest: (description: string) => new OAuthError(400, 'invalid_request', description),
@@ -197,16 +199,13 @@ export const errors = {
   oauthInvalidGrant: (description: string) => new OAuthError(400, 'invalid_grant', description),
   oauthUnsupportedGrantType: () => new OAuthError(400, 'unsupported_grant_type', 'Use grant_type password, refresh_token or convert_token.'),
   otpNotAccepted: error('OTP_NOT_ACCEPTED', 401, () => 'unauthorized'),
-  otpTooManyRequests: error(
-    'OTP_TOO_MANY_REQUESTS',
-    429,
-    (seconds: number) => `Too many OTP requests for this mobile number. Try again in ${seconds} seconds.`,
-  ),
-  otpTooManyAttempts: error(
-    'OTP_TOO_MANY_ATTEMPTS',
-    429,
-    () => 'Too many incorrect OTP attempts. Request a new OTP.',
-  ),
+  /** `seconds`: until the locked codes expire (a new code can be requested at once). */
+  otpTooManyAttempts: (seconds: number) =>
+    new PlioError('OTP_TOO_MANY_ATTEMPTS', 429, 'Too many incorrect OTP attempts. Request a new OTP.', undefined, seconds),
+  invalidMobile: () =>
+    new PlioError('INVALID_MOBILE', 400, 'mobile: not a valid mobile number', {
+      mobile: ['Enter a valid mobile number, e.g. +919876543210.'],
+    }),
   smsUnavailable: error('SMS_UNAVAILABLE', 503, () => 'Could not send the OTP right now; try again later.'),
   userNotFound: error('USER_NOT_FOUND', 404, () => 'User not found.'),
   membershipExists: () =>

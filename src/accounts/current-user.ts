@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
+import type { SecretKey } from '../secret-key.ts';
 import { errors } from '../errors.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Credential, CredentialCache } from './credential-cache.ts';
@@ -23,7 +24,13 @@ declare module 'fastify' {
 }
 
 /** Reads the bearer token of every request (after the tenant is resolved). */
-export function installAuthentication(app: FastifyInstance, db: Kysely<DB>, credentials: CredentialCache, clock: Clock = systemClock): void {
+export function installAuthentication(
+  app: FastifyInstance,
+  db: Kysely<DB>,
+  key: SecretKey,
+  credentials: CredentialCache,
+  clock: Clock = systemClock,
+): void {
   app.decorateRequest('user', null);
   app.addHook('onRequest', async (request) => {
     const token = bearerToken(request);
@@ -31,7 +38,7 @@ export function installAuthentication(app: FastifyInstance, db: Kysely<DB>, cred
     // The request's tenant is resolved by now (an earlier onRequest hook).
     const organizationId = request.tenant && !request.scope.isPersonalWorkspace ? request.tenant.id : null;
     const now = clock();
-    const tokenHash = hashToken(token);
+    const tokenHash = hashToken(key, token);
     const credential = credentials.get(tokenHash, organizationId, now) ?? (await readCredential(db, credentials, tokenHash, organizationId, now));
     if (!credential) return;
     request.user = credential.user;

@@ -2,6 +2,8 @@ import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
 import type { AppContext } from '../app-context.ts';
 import type { Feature } from '../feature.ts';
+import { createAbuseLimits } from './abuse-limits.ts';
+import { rememberAccountServices } from './account-services.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { CredentialCache, CREDENTIALS_CHANNEL } from './credential-cache.ts';
 import { installAuthentication } from './current-user.ts';
@@ -15,7 +17,7 @@ import { roleRoutes } from './routes/role-routes.ts';
 import { tokenRoutes } from './routes/token-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { createSmsSender } from './sms.ts';
-import { createUserEvents, rememberUserEvents } from './user-events.ts';
+import { createUserEvents } from './user-events.ts';
 import { ensureSuperuser } from './users.ts';
 
 export interface AccountsOptions {
@@ -47,13 +49,15 @@ export function createAccounts(options: AccountsOptions = {}): Feature {
         (payload) => credentials.forgetFromNotification(payload),
         () => credentials.forget('all'),
       );
-      installAuthentication(app, context.db, credentials, clock);
+      installAuthentication(app, context.db, context.secretKey, credentials, clock);
       const events = createUserEvents(context.config.redisUrl, context.log);
       app.addHook('onClose', () => events.close());
-      rememberUserEvents(context, events);
       // Serve only once changes made on other instances are heard.
       await events.ready();
-      const deps: AccountsDeps = { context, clock, events, sms: createSmsSender(context.config.sms, context.log) };
+      const limits = await createAbuseLimits(context.config, context.log);
+      app.addHook('onClose', () => limits.close());
+      rememberAccountServices(context, { events, limits });
+      const deps: AccountsDeps = { context, clock, events, sms: createSmsSender(context.config.sms, context.log), limits };
       // WebSocket support for the whole app (one upgrade listener per server);
       // form bodies (OAuth clients send them) only for the account routes.
       await app.register(websocket);

@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import OAuth2Server, {
   AbstractGrantType,
   InvalidRequestError,
@@ -11,14 +10,14 @@ import OAuth2Server, {
   type RefreshTokenModel,
   type Token,
 } from '@node-oauth/oauth2-server';
-import type { Config } from '../config.ts';
-import type { DB } from '../db/schema.ts';
 import { errors, OAuthError } from '../errors.ts';
-import type { Clock } from './clock.ts';
+import { countingFailures } from './abuse-limits.ts';
 import { verifyGoogleToken } from './google.ts';
+import { userForThrottledPassword } from './login.ts';
 import { findOAuthClient } from './oauth-clients.ts';
 import { ACCESS_TOKEN_SECONDS, findRefreshToken, REFRESH_TOKEN_SECONDS, spendRefreshToken, storeTokenPair, TOKEN_SCOPE, type TokenPair } from './tokens.ts';
-import { userForEmail, userForPassword } from './users.ts';
+import type { AccountsDeps } from './routes/deps.ts';
+import { userForEmail } from './users.ts';
 
 const SCOPE = TOKEN_SCOPE.split(' ');
 const GRANTS = ['password', 'refresh_token', 'convert_token'];
@@ -62,15 +61,22 @@ class ConvertTokenGrant extends AbstractGrantType {
  * The OAuth 2.0 token endpoint, run by `@node-oauth/oauth2-server` over our
  * token store: it authenticates the client, validates the grant and rotates
  * refresh tokens; tokens are stored hashed with our lifetimes and our clock.
+ *
+ * Abuse limits (docs/security.md): every failed request costs the client
+ * address one of its failed logins; a password is checked only while its
+ * account has wrong guesses left (a right one clears them); an account's
+ * refresh grants are counted.
  */
-export function createOAuthServer(db: Kysely<DB>, google: Config['google'], clock: Clock) {
+export function createOAuthServer(deps: AccountsDeps) {
+  const { db, secretKey, config } = deps.context;
+  const { clock, limits } = deps;
   const model: Model = {
     async getClient(clientId, clientSecret) {
       const client = await findOAuthClient(db, clientId, clientSecret);
       return client && { id: String(client.id), applicationId: client.id, grants: GRANTS };
     },
     async getUser(username, password) {
-      const user = await userForPassword(db, username, password);
+      const user = await userForThrottledPassword(db, limits, username, password);
       return user && { id: user.id };
     },
     async validateScope() {
@@ -79,6 +85,7 @@ export function createOAuthServer(db: Kysely<DB>, google: Config['google'], cloc
     async saveToken(token, client, user) {
       const pair = await storeTokenPair(
         db,
+        secretKey,
         { userId: user.id as number, applicationId: client.applicationId as number, accessToken: token.accessToken, refreshToken: token.refreshToken! },
         clock(),
       );
@@ -86,7 +93,8 @@ export function createOAuthServer(db: Kysely<DB>, google: Config['google'], cloc
       return { ...token, scope: SCOPE, client, user, pair };
     },
     async getRefreshToken(refreshToken) {
-      const row = await findRefreshToken(db, refreshToken, clock());
+      const row = await findRefreshToken(db, secretKey, refreshToken, clock());
+      if (row) await limits.refreshAccount.take(String(row.user_id));
       return (
         row && {
           id: row.id,
@@ -103,7 +111,7 @@ export function createOAuthServer(db: Kysely<DB>, google: Config['google'], cloc
     async googleUser(backend, token) {
       if (backend !== 'google-oauth2') throw new InvalidRequestError('Invalid backend: only google-oauth2 is supported.');
       if (typeof token !== 'string' || token === '') throw new InvalidRequestError('Request is missing token.');
-      const profile = await verifyGoogleToken(google, token).catch(libraryError);
+      const profile = await verifyGoogleToken(config.google, token).catch(libraryError);
       const user = await userForEmail(db, profile.email, {
         firstName: profile.firstName.slice(0, 150),
         lastName: profile.lastName.slice(0, 150),
@@ -136,18 +144,22 @@ export function createOAuthServer(db: Kysely<DB>, google: Config['google'], cloc
         },
         body,
       });
-      try {
-        const token = await server.token(oauthRequest, new Response());
-        return { pair: token.pair as TokenPair, userId: token.user.id as number };
-      } catch (error) {
-        throw ourError(error);
-      }
+      return countingFailures(limits.failedLoginsAddress, request.ip, async () => {
+        try {
+          const token = await server.token(oauthRequest, new Response());
+          return { pair: token.pair as TokenPair, userId: token.user.id as number };
+        } catch (error) {
+          throw ourError(error);
+        }
+      });
     },
     /** The application id of a client whose secret matches, or the OAuth `invalid_client` refusal. */
-    async authenticateClient(clientId: unknown, secret: unknown): Promise<number> {
-      const client = typeof clientId === 'string' && typeof secret === 'string' ? await findOAuthClient(db, clientId, secret) : undefined;
-      if (!client) throw errors.oauthInvalidClient();
-      return client.id;
+    async authenticateClient(request: FastifyRequest, clientId: unknown, secret: unknown): Promise<number> {
+      return countingFailures(limits.failedLoginsAddress, request.ip, async () => {
+        const client = typeof clientId === 'string' && typeof secret === 'string' ? await findOAuthClient(db, clientId, secret) : undefined;
+        if (!client) throw errors.oauthInvalidClient();
+        return client.id;
+      });
     },
   };
 }

@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
+import type { SecretKey } from '../secret-key.ts';
 import { credentialsChanged } from './credential-cache.ts';
 
 export const ACCESS_TOKEN_SECONDS = 24 * 60 * 60;
@@ -16,9 +17,9 @@ export interface TokenPair {
   scope: string;
 }
 
-/** Tokens are stored as their SHA-256: a leaked table holds no usable token. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+/** Tokens are stored as a keyed hash (`SECRET_KEY`): a leaked table holds no usable token. */
+export function hashToken(key: SecretKey, token: string): string {
+  return key.hash('token', token);
 }
 
 function newToken(): string {
@@ -28,23 +29,25 @@ function newToken(): string {
 /** Issues an access token (1 day) and a refresh token (7 days) for a user. */
 export async function issueTokens(
   db: Kysely<DB>,
+  key: SecretKey,
   userId: number,
   applicationId: number | null,
   now: Date = new Date(),
 ): Promise<TokenPair> {
-  return storeTokenPair(db, { userId, applicationId, accessToken: newToken(), refreshToken: newToken() }, now);
+  return storeTokenPair(db, key, { userId, applicationId, accessToken: newToken(), refreshToken: newToken() }, now);
 }
 
 /** Stores a token pair minted elsewhere (the OAuth server's grants), hashed, with our lifetimes. */
 export async function storeTokenPair(
   db: Kysely<DB>,
+  key: SecretKey,
   pair: { userId: number; applicationId: number | null; accessToken: string; refreshToken: string },
   now: Date,
 ): Promise<TokenPair> {
   const stored = await db
     .insertInto('public.oauth_access_token')
     .values({
-      token_hash: hashToken(pair.accessToken),
+      token_hash: hashToken(key, pair.accessToken),
       user_id: pair.userId,
       application_id: pair.applicationId,
       expires_at: new Date(now.getTime() + ACCESS_TOKEN_SECONDS * 1000),
@@ -54,7 +57,7 @@ export async function storeTokenPair(
   await db
     .insertInto('public.oauth_refresh_token')
     .values({
-      token_hash: hashToken(pair.refreshToken),
+      token_hash: hashToken(key, pair.refreshToken),
       user_id: pair.userId,
       application_id: pair.applicationId,
       access_token_id: stored.id,
@@ -93,12 +96,12 @@ export async function userForAccessToken(db: Kysely<DB>, tokenHash: string, now:
 }
 
 /** A live refresh token: unspent, unexpired, of a live user. */
-export async function findRefreshToken(db: Kysely<DB>, refreshToken: string, now: Date) {
+export async function findRefreshToken(db: Kysely<DB>, key: SecretKey, refreshToken: string, now: Date) {
   return db
     .selectFrom('public.oauth_refresh_token as t')
     .innerJoin('public.user as u', 'u.id', 't.user_id')
     .select(['t.id', 't.user_id', 't.application_id', 't.expires_at'])
-    .where('t.token_hash', '=', hashToken(refreshToken))
+    .where('t.token_hash', '=', hashToken(key, refreshToken))
     .where('t.revoked_at', 'is', null)
     .where('t.expires_at', '>', now)
     .where('u.deleted_at', 'is', null)
@@ -135,8 +138,8 @@ export async function spendRefreshToken(db: Kysely<DB>, id: number, now: Date): 
  * signing out ends the whole session. Tokens that are unknown or belong to
  * another client are ignored, as the RFC asks.
  */
-export async function revokeToken(db: Kysely<DB>, token: string, applicationId: number, now: Date = new Date()): Promise<void> {
-  const hash = hashToken(token);
+export async function revokeToken(db: Kysely<DB>, key: SecretKey, token: string, applicationId: number, now: Date = new Date()): Promise<void> {
+  const hash = hashToken(key, token);
   const userIds = await db.transaction().execute(async (trx) => {
     const access = await trx
       .selectFrom('public.oauth_access_token')

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { errors } from '../errors.ts';
 import { credentialsChanged } from './credential-cache.ts';
+import { normalizeMobile } from './phone-numbers.ts';
 import type { UserEvents } from './user-events.ts';
 import { liveUsers, type UserRow } from './users.ts';
 
@@ -27,12 +28,16 @@ export async function searchUsers(db: Kysely<DB>, text: string, limit = SEARCH_L
     .execute();
 }
 
-/** The live user with this email, or else with this phone number; the catalog's error otherwise. */
-export async function userByEmailOrPhone(db: Kysely<DB>, identity: string): Promise<UserRow> {
+/**
+ * The live user with this email, or else with this phone number (in any
+ * form: numbers are stored in E.164, read in `phoneRegion` when they carry no
+ * country code); the catalog's error otherwise.
+ */
+export async function userByEmailOrPhone(db: Kysely<DB>, identity: string, phoneRegion: string): Promise<UserRow> {
   const value = identity.trim();
   const user = value.includes('@')
     ? await liveUsers(db).where('email', '=', value).executeTakeFirst()
-    : await liveUsers(db).where('mobile', '=', value).orderBy('id').executeTakeFirst();
+    : await liveUsers(db).where('mobile', '=', normalizeMobile(value, phoneRegion)).orderBy('id').executeTakeFirst();
   if (!user) throw errors.userNotFoundByIdentity(value);
   return user;
 }

@@ -19,24 +19,6 @@ export interface UserEvents {
   close(): Promise<void>;
 }
 
-const byContext = new WeakMap<object, UserEvents>();
-
-/**
- * The user events the accounts feature opened for this process (`context`
- * is its AppContext): other features that change users or memberships (the
- * operator console) publish through the same instance, so WebSockets on
- * this server hear them without Redis too.
- */
-export function userEventsOf(context: object): UserEvents {
-  const events = byContext.get(context);
-  if (!events) throw new Error('user events are not open: the accounts feature opens them');
-  return events;
-}
-
-export function rememberUserEvents(context: object, events: UserEvents): void {
-  byContext.set(context, events);
-}
-
 export function createUserEvents(redisUrl: string | undefined, log: Logger): UserEvents {
   return redisUrl ? new RedisUserEvents(redisUrl, log) : new LocalUserEvents();
 }

@@ -3,7 +3,8 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { systemClock, type Clock } from '../accounts/clock.ts';
-import { userEventsOf } from '../accounts/user-events.ts';
+import { accountServicesOf } from '../accounts/account-services.ts';
+import type { UserEvents } from '../accounts/user-events.ts';
 import type { AppContext } from '../app-context.ts';
 import { errors, PlioError } from '../errors.ts';
 import type { Feature } from '../feature.ts';
@@ -22,7 +23,7 @@ export interface ConsoleDeps {
   readonly context: AppContext;
   readonly sessions: ConsoleSessions;
   readonly runs: MigrationRuns;
-  readonly events: ReturnType<typeof userEventsOf>;
+  readonly events: UserEvents;
 }
 
 /** Pages a visitor reaches before signing in. */
@@ -39,11 +40,12 @@ export function createConsole(options: { clock?: Clock } = {}): Feature {
     async routes(app, context) {
       await app.register(
         async (scope) => {
+          const { events, limits } = accountServicesOf(context);
           const deps: ConsoleDeps = {
             context,
-            sessions: new ConsoleSessions(context.db, options.clock ?? systemClock),
+            sessions: new ConsoleSessions(context.db, context.secretKey, limits, options.clock ?? systemClock),
             runs: new MigrationRuns(context.tenancy.migrator, context.log),
-            events: userEventsOf(context),
+            events,
           };
           await scope.register(cookie);
           await scope.register(formbody);

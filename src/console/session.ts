@@ -1,12 +1,13 @@
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import { countingFailures, type AbuseLimits } from '../accounts/abuse-limits.ts';
 import type { Clock } from '../accounts/clock.ts';
-import { signIn } from '../accounts/login.ts';
+import { signIn, userForThrottledPassword } from '../accounts/login.ts';
 import { ACCESS_TOKEN_SECONDS, hashToken, revokeToken, userForAccessToken } from '../accounts/tokens.ts';
-import { userForPassword } from '../accounts/users.ts';
 import type { DB } from '../db/schema.ts';
 import { errors } from '../errors.ts';
+import type { SecretKey } from '../secret-key.ts';
 
 /** The cookie that holds a console session's access token. */
 export const SESSION_COOKIE = 'plio_console';
@@ -34,15 +35,24 @@ export interface Operator {
 export class ConsoleSessions {
   constructor(
     private readonly db: Kysely<DB>,
+    private readonly key: SecretKey,
+    private readonly limits: AbuseLimits,
     private readonly clock: Clock,
   ) {}
 
-  /** Checks the password as the API's password grant does; only superusers get a session. */
-  async signIn(reply: FastifyReply, email: string, password: string): Promise<Operator> {
-    const user = await userForPassword(this.db, email.trim(), password);
-    if (!user) throw errors.consoleBadCredentials();
+  /**
+   * Checks the password as the API's password grant does, under the same
+   * limits (per account, and failed sign-ins per client address); only
+   * superusers get a session.
+   */
+  async signIn(request: FastifyRequest, reply: FastifyReply, email: string, password: string): Promise<Operator> {
+    const user = await countingFailures(this.limits.failedLoginsAddress, request.ip, async () => {
+      const found = await userForThrottledPassword(this.db, this.limits, email.trim(), password);
+      if (!found) throw errors.consoleBadCredentials();
+      return found;
+    });
     if (!user.is_superuser) throw errors.consoleSuperusersOnly();
-    const tokens = await signIn(this.db, user.id, null, this.clock);
+    const tokens = await signIn(this.db, this.key, user.id, null, this.clock);
     reply.setCookie(SESSION_COOKIE, tokens.access_token, {
       path: CONSOLE_PATH,
       httpOnly: true,
@@ -57,13 +67,13 @@ export class ConsoleSessions {
   async operator(request: FastifyRequest): Promise<Operator | undefined> {
     const token = request.cookies[SESSION_COOKIE];
     if (!token) return undefined;
-    const user = await userForAccessToken(this.db, hashToken(token), this.clock());
+    const user = await userForAccessToken(this.db, hashToken(this.key, token), this.clock());
     return user?.is_superuser ? { id: user.id, email: user.email } : undefined;
   }
 
   async signOut(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const token = request.cookies[SESSION_COOKIE];
-    if (token) await revokeToken(this.db, token, NO_CLIENT, this.clock());
+    if (token) await revokeToken(this.db, this.key, token, NO_CLIENT, this.clock());
     reply.clearCookie(SESSION_COOKIE, { path: CONSOLE_PATH });
   }
 }

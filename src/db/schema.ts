@@ -115,6 +115,13 @@ export interface OneTimePasswordTable {
   updated_at: Timestamp;
 }
 
+/** Secrets the installation generated for itself (the development key of `src/secret-key.ts`). */
+export interface InstallationSecretTable {
+  name: string;
+  value: string;
+  created_at: CreatedAt;
+}
+
 export interface SharedTables {
   'public.organization': OrganizationTable;
   'public.domain': DomainTable;
@@ -125,6 +132,7 @@ export interface SharedTables {
   'public.oauth_access_token': OAuthAccessTokenTable;
   'public.oauth_refresh_token': OAuthRefreshTokenTable;
   'public.one_time_password': OneTimePasswordTable;
+  'public.installation_secret': InstallationSecretTable;
 }
 
 // ---- tenant (public and every organization schema) ------------------------

@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.ts';
+import type { TrustProxy } from '../config.ts';
 import type { Feature } from '../feature.ts';
 import { installErrorHandling } from './errors.ts';
 import { healthRoutes } from './health.ts';
@@ -22,8 +23,9 @@ export async function buildApp(context: AppContext, features: readonly Feature[]
     logController: new RequestLog(),
     routerOptions: { ignoreTrailingSlash: true },
     rewriteUrl: pathDomainRewriter(() => context.directory),
-    // Resolve the host behind a proxy from X-Forwarded-Host only when told to.
-    trustProxy: false,
+    // Client address and host from X-Forwarded-* only behind the proxies TRUST_PROXY names:
+    // the per-address abuse limits count request.ip.
+    trustProxy: trustProxyOption(context.config.trustProxy),
   });
 
   await app.register(cors, {
@@ -47,4 +49,9 @@ export async function buildApp(context: AppContext, features: readonly Feature[]
   await metricsRoutes(app, context);
   for (const feature of features) await feature.routes?.(app, context);
   return app;
+}
+
+/** Fastify's option; a number of hops as a function (its types leave numbers out). */
+function trustProxyOption(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }

@@ -1,6 +1,7 @@
 import type { MigrationSets } from '../tenancy/migration.ts';
 import { initial as sharedInitial } from './shared/0001-initial.ts';
 import { citusReferenceTables } from './shared/0002-citus-reference-tables.ts';
+import { keyedHashesAndE164Mobiles } from './shared/0003-keyed-hashes-and-e164-mobiles.ts';
 import { initial as tenantInitial } from './tenant/0001-initial.ts';
 import { sessionRetentionReach } from './tenant/0002-session-retention-reach.ts';
 import { lighterLearningTables } from './tenant/0005-lighter-learning-tables.ts';
@@ -10,6 +11,6 @@ import { lighterLearningTables } from './tenant/0005-lighter-learning-tables.ts'
  * schema by appending a migration, never by editing one.
  */
 export const migrations: MigrationSets = Object.freeze({
-  shared: Object.freeze([sharedInitial, citusReferenceTables]),
+  shared: Object.freeze([sharedInitial, citusReferenceTables, keyedHashesAndE164Mobiles]),
   tenant: Object.freeze([tenantInitial, sessionRetentionReach, lighterLearningTables]),
 });

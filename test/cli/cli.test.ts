@@ -189,9 +189,9 @@ describe('the plio command line', () => {
   if (TEST_DATABASE === 'postgres') it('reaches a running server: a user deactivated in plio shell loses their remembered token', async () => {
     const running = await boot(loadConfig({ DATABASE_URL: env.DATABASE_URL!, LOG_LEVEL: 'silent' }), { log: pino({ level: 'silent' }) });
     try {
-      const { db } = running.context;
+      const { db, secretKey } = running.context;
       const user = await db.insertInto('public.user').values({ email: 'deactivated@example.org' }).returning('id').executeTakeFirstOrThrow();
-      const { access_token: token } = await issueTokens(db, user.id, null);
+      const { access_token: token } = await issueTokens(db, secretKey, user.id, null);
       const status = async () =>
         (await running.app.inject({ method: 'GET', url: '/api/v1/plios/', headers: { authorization: `Bearer ${token}` } })).statusCode;
       assert.equal(await status(), 200); // remembered from here on

@@ -16,6 +16,13 @@ export interface TestApp extends Running {
 }
 
 /**
+ * The key every test instance hashes tokens and OTPs with, unless a test
+ * sets its own: the same for every instance of one test (a second instance
+ * must read the first one's tokens), and no key file written into `./data`.
+ */
+export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef0123456789abcdef';
+
+/**
  * Boots the whole application on a fresh database, as `npm start` does,
  * with `env` as the environment. Close it in `after()`.
  */
@@ -24,7 +31,7 @@ export async function startApp(
   options: { migrationSets?: MigrationSets; features?: readonly Feature[]; databaseKind?: Database['kind'] } = {},
 ): Promise<TestApp> {
   const database = await freshDatabase({ kind: options.databaseKind });
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ LOG_LEVEL: 'silent', SECRET_KEY: TEST_SECRET_KEY, ...env });
   const running = await boot(config, { database, log: pino({ level: 'silent' }), migrationSets: options.migrationSets, features: options.features });
   return {
     ...running,

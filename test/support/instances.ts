@@ -2,7 +2,7 @@ import type { KyselyPlugin } from 'kysely';
 import pino from 'pino';
 import { boot, type Running } from '../../src/boot.ts';
 import { loadConfig } from '../../src/config.ts';
-import type { TestApp } from './app.ts';
+import { TEST_SECRET_KEY, type TestApp } from './app.ts';
 
 /** Counts the queries an app sends (pass it to {@link secondInstance}). */
 export function queryCounter(): KyselyPlugin & { count: number } {
@@ -28,5 +28,5 @@ export async function secondInstance(app: TestApp, env: Record<string, string> =
   const database = plugin
     ? { ...shared, db: app.database.db.withPlugin(plugin), forSchema: (schema: string) => app.database.forSchema(schema).withPlugin(plugin) }
     : shared;
-  return boot(loadConfig({ LOG_LEVEL: 'silent', ...env }), { database, log: pino({ level: 'silent' }) });
+  return boot(loadConfig({ LOG_LEVEL: 'silent', SECRET_KEY: TEST_SECRET_KEY, ...env }), { database, log: pino({ level: 'silent' }) });
 }

@@ -155,9 +155,9 @@ function normalise(value: unknown, key = ''): unknown {
 }
 
 /** Signs in the user with `email` (tokens as a login would issue them). */
-export async function signInAs(app: { context: Pick<TestApp['context'], 'db'> }, email: string): Promise<TestUser> {
+export async function signInAs(app: { context: Pick<TestApp['context'], 'db' | 'secretKey'> }, email: string): Promise<TestUser> {
   const { id } = await app.context.db.selectFrom('public.user').select('id').where('email', '=', email).executeTakeFirstOrThrow();
-  const tokens = await issueTokens(app.context.db, id, null);
+  const tokens = await issueTokens(app.context.db, app.context.secretKey, id, null);
   return {
     id,
     accessToken: tokens.access_token,

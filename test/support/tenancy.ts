@@ -36,6 +36,7 @@ export async function tableNames(db: AnyDb, schema: string): Promise<string[]> {
 
 export const SHARED_TABLES = [
   'domain',
+  'installation_secret',
   'oauth_access_token',
   'oauth_application',
   'oauth_refresh_token',

@@ -30,7 +30,7 @@ export async function createUser(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const tokens = await issueTokens(db, user.id, null);
+  const tokens = await issueTokens(db, app.context.secretKey, user.id, null);
   return {
     id: user.id,
     accessToken: tokens.access_token,

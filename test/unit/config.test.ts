@@ -40,6 +40,13 @@ describe('configuration from the environment', () => {
     [{ DATABASE_STATEMENT_TIMEOUT_MS: '-1' }, 'DATABASE_STATEMENT_TIMEOUT_MS'],
     [{ DATABASE_ACQUIRE_TIMEOUT_MS: '1.5' }, 'DATABASE_ACQUIRE_TIMEOUT_MS'],
     [{ DATABASE_ACQUIRE_TIMEOUT_MS: '99999999999' }, 'DATABASE_ACQUIRE_TIMEOUT_MS'],
+    [{ SECRET_KEY: 'short' }, 'SECRET_KEY'],
+    [{ DATABASE_URL: 'postgres://db/plio', NODE_ENV: 'production' }, 'SECRET_KEY'],
+    [{ RATE_LIMIT_PASSWORD_ACCOUNT: '10' }, 'RATE_LIMIT_PASSWORD_ACCOUNT'],
+    [{ RATE_LIMIT_OTP_MOBILE: '0/15m' }, 'RATE_LIMIT_OTP_MOBILE'],
+    [{ RATE_LIMIT_FAILED_LOGINS_ADDRESS: '5/15d' }, 'RATE_LIMIT_FAILED_LOGINS_ADDRESS'],
+    [{ PHONE_DEFAULT_REGION: 'XX' }, 'PHONE_DEFAULT_REGION'],
+    [{ TRUST_PROXY: 'the proxy' }, 'TRUST_PROXY'],
   ];
   for (const [env, variable] of bad) {
     it(`names ${variable} when ${JSON.stringify(env)}`, () => {
@@ -49,6 +56,23 @@ describe('configuration from the environment', () => {
       );
     });
   }
+
+  it('has the abuse limits on by default, each configurable or off', () => {
+    const defaults = loadConfig({}).rateLimits;
+    assert.deepEqual(defaults.passwordAccount, { points: 10, seconds: 900 });
+    assert.deepEqual(defaults.otpMobile, { points: 5, seconds: 900 });
+    assert.ok(Object.values(defaults).every((rule) => rule !== undefined));
+    const tuned = loadConfig({ RATE_LIMIT_OTP_ADDRESS: '1000/1h', RATE_LIMIT_REFRESH_ACCOUNT: 'off' }).rateLimits;
+    assert.deepEqual(tuned.otpAddress, { points: 1000, seconds: 3600 });
+    assert.equal(tuned.refreshAccount, undefined);
+  });
+
+  it('reads TRUST_PROXY as a flag, a hop count or addresses', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1']);
+  });
 
   it('listens where DATABASE_LISTEN_URL says, next to a pooled DATABASE_URL', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://pooler:6432/plio', DATABASE_LISTEN_URL: 'postgres://db:5432/plio' });

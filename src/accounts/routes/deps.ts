@@ -1,4 +1,5 @@
 import type { AppContext } from '../../app-context.ts';
+import type { AbuseLimits } from '../abuse-limits.ts';
 import type { Clock } from '../clock.ts';
 import type { SmsSender } from '../sms.ts';
 import type { UserEvents } from '../user-events.ts';
@@ -9,4 +10,5 @@ export interface AccountsDeps {
   readonly clock: Clock;
   readonly events: UserEvents;
   readonly sms: SmsSender;
+  readonly limits: AbuseLimits;
 }

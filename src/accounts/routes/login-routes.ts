@@ -1,20 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import { errors } from '../../errors.ts';
+import { countingFailures } from '../abuse-limits.ts';
 import { signIn } from '../login.ts';
 import { defaultApplicationId } from '../oauth-clients.ts';
 import { requestOtp, verifyOtp } from '../otp.ts';
+import { normalizeMobile } from '../phone-numbers.ts';
 import { otpMessage } from '../sms.ts';
 import { userForExternalId, userForMobile } from '../users.ts';
 import type { AccountsDeps } from './deps.ts';
 import { bodyOf, documentedFields, textField } from './input.ts';
 
-/** Digits with an optional leading `+` (E.164 and local forms), as an SMS gateway takes them. */
-const MOBILE = /^\+?[0-9]{4,19}$/;
-
 /** The two logins without a client secret: OTP over SMS and third-party SSO by an organization's api_key. */
 export async function loginRoutes(app: FastifyInstance, deps: AccountsDeps): Promise<void> {
-  const { db, config, log } = deps.context;
+  const { db, config, log, secretKey } = deps.context;
+  const { limits } = deps;
   const applicationId = () => defaultApplicationId(db, config.oauthClient?.id);
+  const mobileOf = (body: Record<string, unknown>): string => {
+    const mobile = textField(body, 'mobile');
+    if (mobile === undefined) throw errors.badRequest('mobile not provided');
+    return normalizeMobile(mobile, config.phoneRegion);
+  };
 
   app.post(
     '/api/v1/otp/request/',
@@ -27,11 +32,15 @@ export async function loginRoutes(app: FastifyInstance, deps: AccountsDeps): Pro
     },
     async (request) => {
       const mobile = mobileOf(bodyOf(request));
-      const otp = await requestOtp(db, mobile, deps.clock());
+      await limits.otpAddress.take(request.ip);
+      await limits.otpMobile.take(mobile);
+      const otp = await requestOtp(db, secretKey, mobile, deps.clock());
       try {
         await deps.sms.send(mobile, otpMessage(otp.code));
       } catch (error) {
         log.error({ err: error, mobile }, 'sending the OTP failed');
+        // No code reached the number: asking again is not abuse.
+        await limits.otpMobile.refund(mobile);
         throw errors.smsUnavailable();
       }
       return { id: otp.id, mobile: otp.mobile, expires_at: otp.expires_at, created_at: otp.created_at, updated_at: otp.updated_at };
@@ -52,9 +61,9 @@ export async function loginRoutes(app: FastifyInstance, deps: AccountsDeps): Pro
       const mobile = mobileOf(body);
       const code = textField(body, 'otp');
       if (code === undefined) throw errors.badRequest('otp not provided');
-      if (!(await verifyOtp(db, mobile, code.trim(), deps.clock()))) throw errors.otpNotAccepted();
+      if (!(await verifyOtp(db, secretKey, mobile, code.trim(), deps.clock()))) throw errors.otpNotAccepted();
       const user = await userForMobile(db, mobile);
-      return signIn(db, user.id, await applicationId(), deps.clock);
+      return signIn(db, secretKey, user.id, await applicationId(), deps.clock);
     },
   );
 
@@ -69,27 +78,26 @@ export async function loginRoutes(app: FastifyInstance, deps: AccountsDeps): Pro
     },
     async (request) => {
       const body = bodyOf(request);
-      const uniqueId = textField(body, 'unique_id');
-      const apiKey = textField(body, 'api_key');
-      if (apiKey === undefined) throw errors.badRequest('api_key not provided.');
-      if (uniqueId === undefined) throw errors.badRequest('unique_id not provided.');
-      if (uniqueId === '' || uniqueId.length > 255) throw errors.validation({ unique_id: ['Enter 1 to 255 characters.'] });
-      const organization = await db
-        .selectFrom('public.organization')
-        .select('id')
-        .where('api_key', '=', apiKey)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst();
-      if (!organization) throw errors.badRequest('Invalid api_key provided.');
-      const user = await userForExternalId(db, uniqueId, organization.id);
-      return signIn(db, user.id, await applicationId(), deps.clock);
+      // Guessing api_keys costs the address its failed-login allowance.
+      return countingFailures(limits.failedLoginsAddress, request.ip, () => externalSignIn(body));
     },
   );
-}
 
-function mobileOf(body: Record<string, unknown>): string {
-  const mobile = textField(body, 'mobile')?.trim();
-  if (mobile === undefined) throw errors.badRequest('mobile not provided');
-  if (!MOBILE.test(mobile)) throw errors.validation({ mobile: ['Enter a valid mobile number: digits with an optional leading "+".'] });
-  return mobile;
+  /** The SSO login: one user per (unique_id, organization of the api_key). */
+  async function externalSignIn(body: Record<string, unknown>) {
+    const uniqueId = textField(body, 'unique_id');
+    const apiKey = textField(body, 'api_key');
+    if (apiKey === undefined) throw errors.badRequest('api_key not provided.');
+    if (uniqueId === undefined) throw errors.badRequest('unique_id not provided.');
+    if (uniqueId === '' || uniqueId.length > 255) throw errors.validation({ unique_id: ['Enter 1 to 255 characters.'] });
+    const organization = await db
+      .selectFrom('public.organization')
+      .select('id')
+      .where('api_key', '=', apiKey)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!organization) throw errors.badRequest('Invalid api_key provided.');
+    const user = await userForExternalId(db, uniqueId, organization.id);
+    return signIn(db, secretKey, user.id, await applicationId(), deps.clock);
+  }
 }

@@ -23,8 +23,8 @@ const TokenRequest = documentedFields({
  * `/auth/`: Google token conversion and revocation.
  */
 export async function tokenRoutes(app: FastifyInstance, deps: AccountsDeps): Promise<void> {
-  const { db } = deps.context;
-  const oauth = createOAuthServer(db, deps.context.config.google, deps.clock);
+  const { db, secretKey } = deps.context;
+  const oauth = createOAuthServer(deps);
 
   app.post(
     '/auth/token/',
@@ -57,10 +57,10 @@ export async function tokenRoutes(app: FastifyInstance, deps: AccountsDeps): Pro
     async (request, reply) => {
       const body = bodyOf(request);
       const client = clientCredentials(request, body);
-      const applicationId = await oauth.authenticateClient(client.id, client.secret);
+      const applicationId = await oauth.authenticateClient(request, client.id, client.secret);
       const token = textField(body, 'token');
       if (!token) throw errors.oauthInvalidRequest('Request is missing token.');
-      await revokeToken(db, token, applicationId, deps.clock());
+      await revokeToken(db, secretKey, token, applicationId, deps.clock());
       return reply.status(200).send();
     },
   );

@@ -3,10 +3,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { uniqueViolation } from '../../db/db-errors.ts';
 import type { NewRow, RowUpdate } from '../../db/schema.ts';
-import { errors } from '../../errors.ts';
+import { errors, PlioError } from '../../errors.ts';
 import { requireUser, type CurrentUser } from '../current-user.ts';
 import { credentialsChanged } from '../credential-cache.ts';
 import { canAccessUser } from '../permissions.ts';
+import { normalizeMobile } from '../phone-numbers.ts';
 import { hashToken, userForAccessToken } from '../tokens.ts';
 import { userJson, usersJson } from '../user-json.ts';
 import { findUser, liveUsers, type UserRow } from '../users.ts';
@@ -60,7 +61,7 @@ export async function userRoutes(app: FastifyInstance, deps: AccountsDeps): Prom
       requireUser(request);
       const { token } = request.query as { token?: string };
       if (token === undefined) throw errors.badRequest('token not provided');
-      const userId = (await userForAccessToken(db, hashToken(token), deps.clock()))?.id;
+      const userId = (await userForAccessToken(db, hashToken(deps.context.secretKey, token), deps.clock()))?.id;
       const user = userId === undefined ? undefined : await findUser(db, userId);
       if (!user) throw errors.userNotFound();
       return userJson(db, user, { id: user.id, email: user.email, mobile: user.mobile, isSuperuser: user.is_superuser });
@@ -112,7 +113,7 @@ export async function userRoutes(app: FastifyInstance, deps: AccountsDeps): Prom
   app.post('/api/v1/users/', { schema: { tags, summary: 'Create a user (superusers only)' } }, async (request, reply) => {
     const viewer = requireUser(request);
     if (!viewer.isSuperuser) throw errors.permissionDenied();
-    const fields = writableFields(bodyOf(request), viewer);
+    const fields = writableFields(bodyOf(request), viewer, deps.context.config.phoneRegion);
     const created = await db
       .insertInto('public.user')
       .values(fields as NewRow<'public.user'>)
@@ -142,7 +143,7 @@ export async function userRoutes(app: FastifyInstance, deps: AccountsDeps): Prom
       schema: { tags, summary: 'Change a user', params: IdParams },
       handler: async (request) => {
         const { viewer, user } = await accessibleUser(request);
-        return userJson(db, await save(user, writableFields(bodyOf(request), viewer)), viewer);
+        return userJson(db, await save(user, writableFields(bodyOf(request), viewer, deps.context.config.phoneRegion)), viewer);
       },
     });
   }
@@ -184,7 +185,7 @@ function userWriteError(error: unknown): never {
 }
 
 /** The fields a user may change; `status` only by superusers, `is_superuser` never through the API. */
-function writableFields(body: Record<string, unknown>, viewer: CurrentUser): RowUpdate<'public.user'> {
+function writableFields(body: Record<string, unknown>, viewer: CurrentUser, phoneRegion: string): RowUpdate<'public.user'> {
   const changes: RowUpdate<'public.user'> = {};
   const problems: Record<string, string[]> = {};
   const text = (name: 'first_name' | 'last_name', max: number) => {
@@ -202,7 +203,15 @@ function writableFields(body: Record<string, unknown>, viewer: CurrentUser): Row
   text('first_name', NAME_MAX);
   text('last_name', NAME_MAX);
   nullableText('email', 255, (value) => value === '' || /^[^@\s]+@[^@\s]+$/.test(value));
-  nullableText('mobile', 20);
+  nullableText('mobile', 32);
+  if (changes.mobile) {
+    try {
+      changes.mobile = normalizeMobile(changes.mobile, phoneRegion);
+    } catch (error) {
+      if (!(error instanceof PlioError) || !error.fields) throw error;
+      Object.assign(problems, error.fields);
+    }
+  }
   nullableText('avatar_url', 255);
   if ('config' in body) {
     if (isPlainObject(body.config)) changes.config = JSON.stringify(body.config);

@@ -25,7 +25,7 @@ export function userSocket(deps: AccountsDeps) {
     if (!request.ws) return;
     const id = pathId((request.params as { id: string }).id);
     const token = (request.query as { token?: unknown }).token;
-    const userId = typeof token === 'string' ? (await userForAccessToken(db, hashToken(token), deps.clock()))?.id : request.user?.id;
+    const userId = typeof token === 'string' ? (await userForAccessToken(db, hashToken(deps.context.secretKey, token), deps.clock()))?.id : request.user?.id;
     if (userId === undefined) throw errors.notAuthenticated();
     if (userId !== id) throw errors.permissionDenied();
   };

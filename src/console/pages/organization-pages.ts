@@ -117,7 +117,7 @@ export async function organizationPages(scope: FastifyInstance, deps: ConsoleDep
       const organization = await tenancy.organizations.get(shortcode);
       const role = await findRole(db, pathNumber(field(request, 'role')));
       if (!role) throw errors.validation({ role: ['Choose one of the roles.'] });
-      const user = await userByEmailOrPhone(db, field(request, 'identity'));
+      const user = await userByEmailOrPhone(db, field(request, 'identity'), deps.context.config.phoneRegion);
       await createMembership(db, { user: user.id, organization: organization.id, role: role.id });
       await deps.events.publish(user.id);
       return `${user.email ?? user.mobile ?? `User ${user.id}`} is now ${role.name} of ${organization.name}.`;

@@ -20,10 +20,11 @@ export async function signInPages(scope: FastifyInstance, deps: ConsoleDeps): Pr
     const next = nextPage(field(request, 'next'));
     const email = field(request, 'email');
     try {
-      await deps.sessions.signIn(reply, email, (request.body as { password?: unknown })?.password?.toString() ?? '');
+      await deps.sessions.signIn(request, reply, email, (request.body as { password?: unknown })?.password?.toString() ?? '');
     } catch (error) {
       if (!(error instanceof PlioError)) throw error;
       reply.status(error.status);
+      if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
       return renderPage(request, reply, 'sign-in', { title: 'Sign in', section: 'sign-in', next, email, refusal: error.message });
     }
     return redirectWith(reply, next);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createAccounts } from '../../../src/accounts/feature.ts';
-import { hashToken } from '../../../src/accounts/tokens.ts';
+import { hashClientSecret } from '../../../src/accounts/oauth-clients.ts';
 import { startApp, type TestApp } from '../../support/app.ts';
 import { createUser } from '../../support/users.ts';
 import { bearer, CLIENT, CLIENT_ENV, testClock } from './support.ts';
@@ -117,7 +117,7 @@ describe('tokens: password and refresh grants, revocation, bearer authentication
     const pair = (await token(passwordGrant())).json();
     const other = await app.context.db
       .insertInto('public.oauth_application')
-      .values({ name: 'other', client_id: 'other-client', client_secret_hash: hashToken('other-secret') })
+      .values({ name: 'other', client_id: 'other-client', client_secret_hash: hashClientSecret('other-secret') })
       .returning('id')
       .executeTakeFirstOrThrow();
     assert.ok(other.id);

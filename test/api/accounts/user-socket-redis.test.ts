@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
-import { boot, type Running } from '../../../src/boot.ts';
-import { loadConfig } from '../../../src/config.ts';
+import type { Running } from '../../../src/boot.ts';
 import { startApp, type TestApp } from '../../support/app.ts';
+import { secondInstance } from '../../support/instances.ts';
 import { createUser } from '../../support/users.ts';
 import { TEST_REDIS_URL as REDIS_URL } from '../../support/redis.ts';
 
@@ -14,7 +13,7 @@ describe('the user socket across server instances (REDIS_URL)', () => {
   before(async () => {
     first = await startApp({ REDIS_URL });
     // A second server process on the same database, as behind a load balancer.
-    second = await boot(loadConfig({ LOG_LEVEL: 'silent', REDIS_URL }), { database: first.database, log: pino({ level: 'silent' }) });
+    second = await secondInstance(first, { REDIS_URL });
   });
   after(async () => {
     await second.close();

@@ -83,6 +83,17 @@ describe('users API (users/tests.py UserTestCase, tests/test_users_filters.py)',
       assert.equal(bad.statusCode, 400);
     });
 
+    it('stores a mobile number in E.164, however it is written, and refuses what is not one', async () => {
+      for (const written of ['0091 98765 43210', '919876543210', '+91-98765-43210']) {
+        const changed = await patch(user, `/api/v1/users/${user.id}/`, { mobile: written });
+        assert.equal(changed.statusCode, 200);
+        assert.equal(changed.json().mobile, '+919876543210');
+      }
+      const bad = await patch(user, `/api/v1/users/${user.id}/`, { mobile: '12345' });
+      assert.deepEqual([bad.statusCode, bad.json()], [400, { mobile: ['Enter a valid mobile number, e.g. +919876543210.'] }]);
+      assert.equal((await patch(user, `/api/v1/users/${user.id}/`, { mobile: null })).json().mobile, null);
+    });
+
     it('only a superuser creates users; a taken email is a clear 400', async () => {
       const payload = { email: 'created@example.org', first_name: 'Created' };
       assert.equal((await app.request({ method: 'POST', url: '/api/v1/users/', headers: user.headers(), payload })).statusCode, 403);
