@@ -3,6 +3,7 @@ import { initial as sharedInitial } from './shared/0001-initial.ts';
 import { citusReferenceTables } from './shared/0002-citus-reference-tables.ts';
 import { initial as tenantInitial } from './tenant/0001-initial.ts';
 import { sessionRetentionReach } from './tenant/0002-session-retention-reach.ts';
+import { contentOwners } from './tenant/0003-content-owners.ts';
 
 /**
  * Every migration, in order. Entries are immutable once released: change the
@@ -10,5 +11,5 @@ import { sessionRetentionReach } from './tenant/0002-session-retention-reach.ts'
  */
 export const migrations: MigrationSets = Object.freeze({
   shared: Object.freeze([sharedInitial, citusReferenceTables]),
-  tenant: Object.freeze([tenantInitial, sessionRetentionReach]),
+  tenant: Object.freeze([tenantInitial, sessionRetentionReach, contentOwners]),
 });
