@@ -73,7 +73,6 @@ export async function imageRoutes(root: FastifyInstance, deps: ContentDeps): Pro
       name: randomName(kind.extensions.find((extension) => filename.toLowerCase().endsWith(extension)) ?? kind.extensions[0]),
       data,
       contentType: kind.contentType,
-      origin: `${request.protocol}://${request.host}`,
     });
     const now = new Date();
     const image = await request.scope.query

@@ -11,6 +11,14 @@ describe('configuration from the environment', () => {
     assert.deepEqual(config.defaultTenant, { name: 'Plio', shortcode: 'plio', domain: 'localhost' });
     assert.equal(config.sms.driver, 'log');
     assert.equal(config.corsOrigins, undefined);
+    assert.equal(config.publicUrl, 'http://127.0.0.1:8001');
+  });
+
+  it('builds URLs from PUBLIC_URL, by default http://HOST:PORT', () => {
+    assert.equal(loadConfig({ HOST: '0.0.0.0', PORT: '9000' }).publicUrl, 'http://0.0.0.0:9000');
+    assert.equal(loadConfig({ HOST: '::1' }).publicUrl, 'http://[::1]:8001');
+    assert.equal(loadConfig({ PUBLIC_URL: 'https://plio.example.org/' }).publicUrl, 'https://plio.example.org');
+    assert.equal(loadConfig({ PUBLIC_URL: 'https://example.org/plio/' }).publicUrl, 'https://example.org/plio');
   });
 
   const bad: [Record<string, string>, string][] = [
@@ -26,6 +34,10 @@ describe('configuration from the environment', () => {
     [{ SUPERUSER_EMAIL: 'a@b.c' }, 'SUPERUSER_PASSWORD'],
     [{ DEFAULT_OAUTH2_CLIENT_SECRET: 's' }, 'DEFAULT_OAUTH2_CLIENT_ID'],
     [{ GOOGLE_TOKENINFO_URL: 'ftp://x' }, 'GOOGLE_TOKENINFO_URL'],
+    [{ PUBLIC_URL: 'plio.example.org' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'ftp://plio.example.org' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://plio.example.org/?x=1' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://user:pw@plio.example.org' }, 'PUBLIC_URL'],
   ];
   for (const [env, variable] of bad) {
     it(`names ${variable} when ${JSON.stringify(env)}`, () => {
