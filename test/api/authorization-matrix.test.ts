@@ -226,8 +226,7 @@ describe('authorization matrix: every documented operation × role × Organizati
   op('POST', '/api/v1/otp/request/', rules.anyone, 200, { body: () => ({ mobile: mobile() }) });
   op('POST', '/api/v1/otp/verify/', rules.anyone, 401, { body: () => ({ mobile: mobile(), otp: '000000' }) });
   op('POST', '/auth/generate-external-auth-access-token/', rules.anyone, 200, { body: (_ws, s) => ({ api_key: s.orgA.apiKey, unique_id: `mx-${s.serial()}` }) });
-  // the token in the query is the credential
-  op('GET', '/api/v1/users/token/', rules.anyone, 200, { query: (_ws, s) => `token=${s.owner.accessToken}` });
+  op('GET', '/api/v1/users/token/', rules.signedIn, 200, { query: (_ws, s) => `token=${s.owner.accessToken}` });
 
   op('GET', '/api/v1/users/', rules.superuser, 200);
   op('POST', '/api/v1/users/', rules.superuser, 201, { body: (_ws, s) => ({ email: `mx-new-${s.serial()}@example.org` }) });
