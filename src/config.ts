@@ -75,6 +75,12 @@ export interface Config {
   databaseTimeouts: DatabaseTimeouts;
   host: string;
   port: number;
+  /**
+   * Where clients reach this server (`PUBLIC_URL`, no trailing slash): the
+   * base of every URL the server builds (uploaded images, list page links),
+   * never the request's `Host` header, which any client can set.
+   */
+  publicUrl: string;
   defaultTenant: { name: string; shortcode: string; domain: string };
   /** `undefined` allows any origin. */
   corsOrigins: string[] | undefined;
@@ -183,6 +189,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   const bucket = read('AWS_STORAGE_BUCKET_NAME');
   const shortcode = read('DEFAULT_TENANT_SHORTCODE') ?? 'plio';
+  const host = read('HOST') ?? '127.0.0.1';
+  const listenPort = port('PORT', read('PORT') ?? '8001');
 
   return Object.freeze({
     databaseUrl,
@@ -193,8 +201,9 @@ export function loadConfig(env: Env = process.env): Config {
       statementMs: milliseconds('DATABASE_STATEMENT_TIMEOUT_MS', read('DATABASE_STATEMENT_TIMEOUT_MS') ?? '10000'),
       acquireMs: milliseconds('DATABASE_ACQUIRE_TIMEOUT_MS', read('DATABASE_ACQUIRE_TIMEOUT_MS') ?? '5000'),
     }),
-    host: read('HOST') ?? '127.0.0.1',
-    port: port('PORT', read('PORT') ?? '8001'),
+    host,
+    port: listenPort,
+    publicUrl: publicUrl('PUBLIC_URL', read('PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${listenPort}`),
     defaultTenant: {
       name: read('DEFAULT_TENANT_NAME') ?? 'Plio',
       shortcode,
@@ -271,6 +280,23 @@ function httpUrl(name: string, value: string): string {
     // reported below
   }
   throw new ConfigError(name, `expected an http(s) URL, got "${value}"`);
+}
+
+/** An http(s) base URL with no query, fragment or credentials; answered without a trailing slash. */
+function publicUrl(name: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigError(name, `expected an http(s) URL such as https://plio.example.org, got "${value}"`);
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(name, `expected a base URL without query, fragment or credentials, got "${value}"`);
+  }
+  return url.toString().replace(/\/+$/, '');
 }
 
 function port(name: string, value: string): number {

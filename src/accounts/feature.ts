@@ -18,7 +18,7 @@ import { tokenRoutes } from './routes/token-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { createSmsSender } from './sms.ts';
 import { createUserEvents } from './user-events.ts';
-import { ensureSuperuser } from './users.ts';
+import { createSuperuserIfUnclaimed } from './users.ts';
 
 export interface AccountsOptions {
   /** Where tokens and one-time passwords read the time (tests move it). */
@@ -37,7 +37,15 @@ export function createAccounts(options: AccountsOptions = {}): Feature {
     async onBoot(context: AppContext) {
       await seedRoles(context.db);
       const { superuser, oauthClient } = context.config;
-      if (superuser) await ensureSuperuser(context.db, superuser.email, superuser.password);
+      if (superuser) {
+        const claim = await createSuperuserIfUnclaimed(context.db, superuser.email, superuser.password);
+        if (claim.outcome === 'claimed-by-user') {
+          context.log.warn(
+            { userId: claim.user.id },
+            `SUPERUSER_EMAIL ${superuser.email} belongs to an existing user (id ${claim.user.id}) who is not a superuser: boot promotes nobody and goes on without creating one; run "plio user create-superuser" to promote that user deliberately, or choose another email`,
+          );
+        }
+      }
       if (oauthClient) await ensureOAuthClient(context.db, oauthClient);
     },
 

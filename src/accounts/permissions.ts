@@ -39,3 +39,20 @@ export function canSeeApiKey(viewer: CurrentUser | null, viewerRole: RoleName | 
 export function canAccessUser(viewer: CurrentUser, userId: number): boolean {
   return viewer.isSuperuser || viewer.id === userId;
 }
+
+/**
+ * An organization's name and shortcode are changed by superusers only (the
+ * reference's rule; a shortcode is in every client link and SSO embed). A
+ * body that repeats the current values changes nothing, so the organization's
+ * admins may send the whole organization back with a new config.
+ */
+export function canRenameOrganization(
+  viewer: CurrentUser,
+  organization: { name: string; shortcode: string },
+  requested: { name: string | undefined; shortcode: string | undefined },
+): boolean {
+  if (viewer.isSuperuser) return true;
+  const renames = requested.name !== undefined && requested.name.trim() !== organization.name;
+  const recodes = requested.shortcode !== undefined && requested.shortcode !== organization.shortcode;
+  return !renames && !recodes;
+}

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { uniqueViolation } from '../db/db-errors.ts';
 import type { DB, UserTable } from '../db/schema.ts';
 import { credentialsChanged } from './credential-cache.ts';
@@ -90,6 +90,42 @@ export function userForEmail(db: Kysely<DB>, email: string, profile: Omit<NewUse
 export async function userForPassword(db: Kysely<DB>, email: string, password: string): Promise<UserRow | undefined> {
   const user = await liveUsers(db).where('email', '=', email).where('is_active', '=', true).executeTakeFirst();
   return user && (await verifyPassword(user.password, password)) ? user : undefined;
+}
+
+/** What boot found for `SUPERUSER_EMAIL` ({@link createSuperuserIfUnclaimed}). */
+export type SuperuserClaim =
+  | { outcome: 'created'; user: UserRow }
+  | { outcome: 'already-superuser'; user: UserRow }
+  | { outcome: 'claimed-by-user'; user: UserRow };
+
+/**
+ * Boot's superuser: created only when no user, live or deleted, has the
+ * email (compared without case, as people type it). An existing user is
+ * never promoted or changed here: users may set their own email, and boot
+ * must not turn one of them, and their tokens, into a superuser (issue 9
+ * finding 2). `plio user create-superuser` ({@link ensureSuperuser}) is the
+ * deliberate way.
+ */
+export async function createSuperuserIfUnclaimed(db: Kysely<DB>, email: string, password: string): Promise<SuperuserClaim> {
+  const holder = () =>
+    db
+      .selectFrom('public.user')
+      .selectAll()
+      .where(sql<boolean>`lower(email) = lower(${email})`)
+      .orderBy('id')
+      .executeTakeFirst();
+  const classify = (user: UserRow): SuperuserClaim =>
+    user.is_superuser && user.deleted_at === null ? { outcome: 'already-superuser', user } : { outcome: 'claimed-by-user', user };
+  const existing = await holder();
+  if (existing) return classify(existing);
+  try {
+    return { outcome: 'created', user: await createUser(db, { email, password, isSuperuser: true }) };
+  } catch (error) {
+    // another process booting at the same moment created it
+    const winner = uniqueViolation(error) === undefined ? undefined : await holder();
+    if (!winner) throw error;
+    return classify(winner);
+  }
 }
 
 /**

@@ -1,31 +1,16 @@
 /**
  * Small pieces the content and learning routes share: path ids, the
  * reference's "no such row" answer, and the 401 that comes before validation.
+ * Who may reach a row is decided in `plio-access.ts` and `asset-access.ts`.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { Row } from '../db/schema.ts';
 import { errors } from '../errors.ts';
 
 /** A numeric path id; anything else is a 404, as the reference's router gives. */
 export function parseId(raw: string): number {
   if (!/^\d{1,15}$/.test(raw)) throw errors.notFound();
   return Number(raw);
-}
-
-/** Tables whose rows anyone signed in may read by id (no owner to check). */
-type OpenTable = 'video' | 'image' | 'tag';
-
-/** A live row of the workspace by its path id, or the reference's 404. */
-export async function findLiveRow<T extends OpenTable>(request: FastifyRequest, table: T, rawId: string): Promise<Row<T>> {
-  const row = await request.scope.query
-    .selectFrom(table as OpenTable)
-    .selectAll()
-    .where('id', '=', parseId(rawId))
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-  if (!row) throw errors.notFound();
-  return row as Row<T>;
 }
 
 export const IdParams = Type.Object({ id: Type.String() });

@@ -10,7 +10,7 @@ import type { Config } from '../config.ts';
 
 export interface ImageStorage {
   /** Stores `data` as `<schema>/images/<name>` and answers the URL clients load it from. */
-  save(file: { schema: string; name: string; data: Buffer; contentType: string; origin: string }): Promise<string>;
+  save(file: { schema: string; name: string; data: Buffer; contentType: string }): Promise<string>;
   /** Reads a stored file back for `/media/...`; `undefined` when not served locally. */
   read(key: string): Promise<{ data: Buffer; contentType: string } | undefined>;
   /** Reads a stored file back wherever it is kept (exports); `undefined` when it is missing. */
@@ -30,16 +30,19 @@ const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'im
 
 class LocalImageStorage implements ImageStorage {
   readonly #root: string;
-  constructor(root: string) {
+  /** `PUBLIC_URL`: the stored URL never comes from the request's `Host`. */
+  readonly #publicUrl: string;
+  constructor(root: string, publicUrl: string) {
     this.#root = resolve(root);
+    this.#publicUrl = publicUrl;
   }
 
-  async save(file: { schema: string; name: string; data: Buffer; origin: string }): Promise<string> {
+  async save(file: { schema: string; name: string; data: Buffer }): Promise<string> {
     const key = `${file.schema}/images/${file.name}`;
     const path = join(this.#root, key);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, file.data);
-    return `${file.origin}/media/${key}`;
+    return `${this.#publicUrl}/media/${key}`;
   }
 
   async read(key: string): Promise<{ data: Buffer; contentType: string } | undefined> {
@@ -87,8 +90,8 @@ class S3ImageStorage implements ImageStorage {
   }
 }
 
-export function createImageStorage(config: Pick<Config, 's3' | 'mediaRoot'>): ImageStorage {
-  return config.s3 ? new S3ImageStorage(config.s3) : new LocalImageStorage(config.mediaRoot);
+export function createImageStorage(config: Pick<Config, 's3' | 'mediaRoot' | 'publicUrl'>): ImageStorage {
+  return config.s3 ? new S3ImageStorage(config.s3) : new LocalImageStorage(config.mediaRoot, config.publicUrl);
 }
 
 /** The image type of a file from its first bytes (never trust the client's name or type). */

@@ -4,10 +4,10 @@ import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { requireUser } from '../accounts/current-user.ts';
 import { errors, PlioError } from '../errors.ts';
+import { assetReach, findAssetForUser, listAssets } from './asset-access.ts';
 import type { ContentDeps } from './content-deps.ts';
-import { findLiveRow, IdParams } from './http.ts';
+import { IdParams } from './http.ts';
 import { createImageStorage, sniffImage } from './image-storage.ts';
 import { invalidatePliosShowing } from './plio-loader.ts';
 import { imageJson } from './representations.ts';
@@ -56,19 +56,13 @@ export async function imageRoutes(root: FastifyInstance, deps: ContentDeps): Pro
   const storage = createImageStorage(deps.context.config);
   await app.register(multipart, { limits: { fileSize: IMAGE_MAX_BYTES, files: 1, fields: 10, fieldSize: 1024 * 1024 } });
 
-  const find = async (request: FastifyRequest, rawId: string) => {
-    requireUser(request);
-    return findLiveRow(request, 'image', rawId);
-  };
+  const { db } = deps.context;
+  const find = async (request: FastifyRequest, rawId: string) => (await findAssetForUser(request, db, 'image', rawId)).row;
 
-  app.get('/api/v1/images/', { schema: { tags } }, async (request) => {
-    requireUser(request);
-    const images = await request.scope.query.selectFrom('image').selectAll().where('deleted_at', 'is', null).orderBy('id').execute();
-    return images.map(imageJson);
-  });
+  app.get('/api/v1/images/', { schema: { tags } }, async (request) => (await listAssets(request, db, 'image')).map(imageJson));
 
   app.post('/api/v1/images/', { schema: { tags, consumes: ['multipart/form-data'] } }, async (request, reply) => {
-    requireUser(request);
+    const { user } = await assetReach(request, db);
     const { data, filename, altText } = await readUpload(request);
     if (!data || data.length === 0) throw errors.imageRequired();
     const kind = sniffImage(data);
@@ -81,12 +75,11 @@ export async function imageRoutes(root: FastifyInstance, deps: ContentDeps): Pro
       name: randomName(kind.extensions.find((extension) => filename.toLowerCase().endsWith(extension)) ?? kind.extensions[0]),
       data,
       contentType: kind.contentType,
-      origin: `${request.protocol}://${request.host}`,
     });
     const now = new Date();
     const image = await request.scope.query
       .insertInto('image')
-      .values({ url, ...(altText !== undefined && { alt_text: altText }), created_at: now, updated_at: now })
+      .values({ url, ...(altText !== undefined && { alt_text: altText }), created_by_id: user.id, created_at: now, updated_at: now })
       .returningAll()
       .executeTakeFirstOrThrow();
     return reply.status(201).send(imageJson(image));
@@ -111,11 +104,11 @@ export async function imageRoutes(root: FastifyInstance, deps: ContentDeps): Pro
 
   // A copy of the row; the file is shared (images are never hard-deleted).
   app.post('/api/v1/images/:id/duplicate/', { schema: { tags, params: IdParams } }, async (request) => {
-    const image = await find(request, request.params.id);
+    const { row: image, reach } = await findAssetForUser(request, db, 'image', request.params.id);
     const now = new Date();
     const copy = await request.scope.query
       .insertInto('image')
-      .values({ url: image.url, alt_text: image.alt_text, created_at: now, updated_at: now })
+      .values({ url: image.url, alt_text: image.alt_text, created_by_id: reach.user.id, created_at: now, updated_at: now })
       .returningAll()
       .executeTakeFirstOrThrow();
     return imageJson(copy);

@@ -69,7 +69,7 @@ export async function writePlioGraph(query: Query, graph: PlioGraph, createdById
     ? (
         await query
           .insertInto('video')
-          .values({ url: video.url, title: video.title, duration: video.duration, created_at: now, updated_at: now })
+          .values({ url: video.url, title: video.title, duration: video.duration, created_by_id: createdById, created_at: now, updated_at: now })
           .returning('id')
           .executeTakeFirstOrThrow()
       ).id
@@ -106,7 +106,7 @@ export async function writePlioGraph(query: Query, graph: PlioGraph, createdById
     // The file is shared: images are never hard-deleted, so both rows stay valid.
     const row = await query
       .insertInto('image')
-      .values({ url: image.url, alt_text: image.alt_text, created_at: now, updated_at: now })
+      .values({ url: image.url, alt_text: image.alt_text, created_by_id: createdById, created_at: now, updated_at: now })
       .returning('id')
       .executeTakeFirstOrThrow();
     imageIds.set(image.id, row.id);

@@ -48,8 +48,13 @@ function applySearch(query: PlioQuery, search: string): PlioQuery {
 }
 
 
-function pageLink(request: FastifyRequest, page: number): string {
-  const url = new URL(request.url, `${request.protocol}://${request.host}`);
+/**
+ * The list's `next`/`previous` link: `PUBLIC_URL` plus the path the client
+ * asked for (before a `host/segment` domain was stripped), never the
+ * request's `Host`.
+ */
+function pageLink(request: FastifyRequest, publicUrl: string, page: number): string {
+  const url = new URL(publicUrl + request.originalUrl);
   if (page === 1) url.searchParams.delete('page');
   else url.searchParams.set('page', String(page));
   return url.toString();
@@ -110,8 +115,8 @@ export async function listPlios(request: ListRequest, user: CurrentUser, deps: C
   return {
     count: total,
     page_size: PAGE_SIZE,
-    next: page < lastPage ? pageLink(request, page + 1) : null,
-    previous: page > 1 ? pageLink(request, page - 1) : null,
+    next: page < lastPage ? pageLink(request, deps.context.config.publicUrl, page + 1) : null,
+    previous: page > 1 ? pageLink(request, deps.context.config.publicUrl, page - 1) : null,
     results,
     raw_count: listPage.rawCount,
   };

@@ -6,6 +6,7 @@ import { requireUser } from '../accounts/current-user.ts';
 import { roleInOrganization } from '../accounts/memberships.ts';
 import { errors } from '../errors.ts';
 import { TenantScope } from '../tenancy/tenant-scope.ts';
+import { assertAssetsReachable } from './asset-access.ts';
 import type { ContentDeps } from './content-deps.ts';
 import { AnyJson, RowId, toJsonColumn, UuidParams } from './http.ts';
 import { assertMayCreateInWorkspace, assertPlioAccess, findPlioForUser, mayPlayPlio } from './plio-access.ts';
@@ -46,11 +47,9 @@ export async function plioRoutes(root: FastifyInstance, deps: ContentDeps): Prom
     await invalidatePlios(deps.cache, request.scope.schema, [uuid]);
     return plioJson(db, await load(request, uuid));
   };
-  const assertVideoExists = async (request: FastifyRequest, video: number | null | undefined) => {
-    if (video === null || video === undefined) return;
-    const row = await request.scope.query.selectFrom('video').select('id').where('id', '=', video).where('deleted_at', 'is', null).executeTakeFirst();
-    if (!row) throw errors.invalidReference('video', video);
-  };
+  /** A plio may show only a video the user reaches (`asset-access.ts`). */
+  const assertVideoReachable = (request: FastifyRequest, video: number | null | undefined) =>
+    assertAssetsReachable(request, db, 'video', typeof video === 'number' ? [video] : [], () => 'video');
   const columns = (body: PlioBody) => ({
     ...(body.name !== undefined && { name: body.name }),
     ...(body.failsafe_url !== undefined && { failsafe_url: body.failsafe_url }),
@@ -68,7 +67,7 @@ export async function plioRoutes(root: FastifyInstance, deps: ContentDeps): Prom
   app.post('/api/v1/plios/', { schema: { tags, body: Type.Optional(PlioBody) } }, async (request, reply) => {
     const user = await assertMayCreateInWorkspace(request, db);
     const body = request.body ?? {};
-    await assertVideoExists(request, body.video);
+    await assertVideoReachable(request, body.video);
     const now = new Date();
     const created = await request.scope.transaction(async (query) =>
       query
@@ -90,7 +89,7 @@ export async function plioRoutes(root: FastifyInstance, deps: ContentDeps): Prom
   const update = async (request: FastifyRequest<{ Params: { uuid: string }; Body: PlioBody | undefined }>) => {
     const plio = await findPlioForUser(request, db, request.params.uuid);
     const body = request.body ?? {};
-    await assertVideoExists(request, body.video);
+    await assertVideoReachable(request, body.video);
     await request.scope.query
       .updateTable('plio')
       .set({ ...columns(body), updated_at: new Date() })

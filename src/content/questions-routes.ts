@@ -2,8 +2,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
+import { requireUser } from '../accounts/current-user.ts';
 import type { Row } from '../db/schema.ts';
 import { errors } from '../errors.ts';
+import { assertAssetsReachable } from './asset-access.ts';
 import { accessiblePlios, findQuestionForUser, itemForWrite } from './child-access.ts';
 import type { ContentDeps } from './content-deps.ts';
 import { AnyJson, IdParams, parseId, RowId, toJsonColumn } from './http.ts';
@@ -62,15 +64,12 @@ export async function questionRoutes(root: FastifyInstance, deps: ContentDeps): 
   const reread = async (request: FastifyRequest, id: number) =>
     (await toJson(request, [await request.scope.query.selectFrom('question').selectAll().where('id', '=', id).executeTakeFirstOrThrow()]))[0];
 
-  /** Images named by a question must exist in the workspace. */
-  const assertImagesExist = async (request: FastifyRequest, body: NormalizedQuestion) => {
+  /** Images named by a question must be live images the user reaches (`asset-access.ts`). */
+  const assertImagesReachable = async (request: FastifyRequest, body: NormalizedQuestion) => {
     const wanted = new Set<number>();
     if (typeof body.image === 'number') wanted.add(body.image);
     for (const id of Object.values(body.option_images ?? {})) if (typeof id === 'number') wanted.add(id);
-    if (wanted.size === 0) return;
-    const found = await request.scope.query.selectFrom('image').select('id').where('id', 'in', [...wanted]).where('deleted_at', 'is', null).execute();
-    const missing = [...wanted].find((id) => !found.some((row) => row.id === id));
-    if (missing !== undefined) throw errors.invalidReference(typeof body.image === 'number' && body.image === missing ? 'image' : 'option_images', missing);
+    await assertAssetsReachable(request, db, 'image', [...wanted], (missing) => (body.image === missing ? 'image' : 'option_images'));
   };
   const columns = (body: NormalizedQuestion) => ({
     ...(body.text !== undefined && { text: body.text }),
@@ -104,7 +103,7 @@ export async function questionRoutes(root: FastifyInstance, deps: ContentDeps): 
     await assertMayCreateInWorkspace(request, db);
     const { item, plio } = await itemForWrite(request, db, request.body.item);
     const body = normalized(request.body);
-    await assertImagesExist(request, body);
+    await assertImagesReachable(request, body);
     const now = new Date();
     const { id } = await request.scope.query
       .insertInto('question')
@@ -124,7 +123,7 @@ export async function questionRoutes(root: FastifyInstance, deps: ContentDeps): 
     const { question, plio } = await findQuestionForUser(request, db, parseId(request.params.id));
     const body = normalized(request.body ?? {});
     const target = body.item !== undefined && body.item !== question.item_id ? await itemForWrite(request, db, body.item) : undefined;
-    await assertImagesExist(request, body);
+    await assertImagesReachable(request, body);
     await request.scope.query
       .updateTable('question')
       .set({ ...columns(body), item_id: target?.item.id ?? question.item_id, updated_at: new Date() })
@@ -141,6 +140,7 @@ export async function questionRoutes(root: FastifyInstance, deps: ContentDeps): 
     { schema: { tags, params: IdParams, body: Type.Optional(Type.Object({ itemId: Type.Optional(AnyJson) })) } },
     async (request) => {
       const { question } = await findQuestionForUser(request, db, parseId(request.params.id));
+      const user = requireUser(request);
       const itemId = request.body?.itemId;
       // the reference answers this one under a misspelt "details" key; ours is "detail" like every other refusal
       if (!itemId) throw errors.notFoundWith('Item id not passed in the payload');
@@ -153,7 +153,13 @@ export async function questionRoutes(root: FastifyInstance, deps: ContentDeps): 
       const id = await request.scope.transaction(async (query) => {
         const image = question.image_id === null ? undefined : await query.selectFrom('image').selectAll().where('id', '=', question.image_id).executeTakeFirst();
         const copiedImage = image
-          ? (await query.insertInto('image').values({ url: image.url, alt_text: image.alt_text, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow()).id
+          ? (
+              await query
+                .insertInto('image')
+                .values({ url: image.url, alt_text: image.alt_text, created_by_id: user.id, created_at: now, updated_at: now })
+                .returning('id')
+                .executeTakeFirstOrThrow()
+            ).id
           : null;
         const { id: created } = await query
           .insertInto('question')

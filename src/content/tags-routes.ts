@@ -3,10 +3,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { QueryCreator } from 'kysely';
 import { Type } from 'typebox';
-import { requireUser } from '../accounts/current-user.ts';
 import type { DB } from '../db/schema.ts';
+import { assetReach, findAssetForUser, listAssets } from './asset-access.ts';
 import type { ContentDeps } from './content-deps.ts';
-import { findLiveRow, IdParams } from './http.ts';
+import { IdParams } from './http.ts';
 import { tagJson } from './representations.ts';
 import { softDeleteRows } from './soft-delete.ts';
 
@@ -41,21 +41,15 @@ async function uniqueSlug(query: QueryCreator<DB>, base: string, exceptId?: numb
   for (let n = 1; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }
 
-export async function tagRoutes(root: FastifyInstance, _deps: ContentDeps): Promise<void> {
+export async function tagRoutes(root: FastifyInstance, deps: ContentDeps): Promise<void> {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const { db } = deps.context;
+  const find = async (request: FastifyRequest, rawId: string) => (await findAssetForUser(request, db, 'tag', rawId)).row;
 
-  const find = async (request: FastifyRequest, rawId: string) => {
-    requireUser(request);
-    return findLiveRow(request, 'tag', rawId);
-  };
-
-  app.get('/api/v1/tags/', { schema: { tags } }, async (request) => {
-    requireUser(request);
-    return (await request.scope.query.selectFrom('tag').selectAll().where('deleted_at', 'is', null).orderBy('id').execute()).map(tagJson);
-  });
+  app.get('/api/v1/tags/', { schema: { tags } }, async (request) => (await listAssets(request, db, 'tag')).map(tagJson));
 
   app.post('/api/v1/tags/', { schema: { tags, body: TagBody } }, async (request, reply) => {
-    requireUser(request);
+    const { user } = await assetReach(request, db);
     const now = new Date();
     const tag = await request.scope.transaction(async (query) =>
       query
@@ -63,6 +57,7 @@ export async function tagRoutes(root: FastifyInstance, _deps: ContentDeps): Prom
         .values({
           name: request.body.name,
           slug: await uniqueSlug(query, slugify(request.body.slug || request.body.name) || 'tag'),
+          created_by_id: user.id,
           created_at: now,
           updated_at: now,
         })

@@ -2,9 +2,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { requireUser } from '../accounts/current-user.ts';
+import { assetReach, findAssetForUser, listAssets } from './asset-access.ts';
 import type { ContentDeps } from './content-deps.ts';
-import { findLiveRow, IdParams } from './http.ts';
+import { IdParams } from './http.ts';
 import { invalidatePliosShowing } from './plio-loader.ts';
 import { videoJson } from './representations.ts';
 import { softDeleteRows } from './soft-delete.ts';
@@ -21,24 +21,24 @@ type UpdateVideo = Static<typeof UpdateVideo>;
 
 export async function videoRoutes(root: FastifyInstance, deps: ContentDeps): Promise<void> {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const { db } = deps.context;
+  const find = async (request: FastifyRequest, rawId: string) => (await findAssetForUser(request, db, 'video', rawId)).row;
 
-  const find = async (request: FastifyRequest, rawId: string) => {
-    requireUser(request);
-    return findLiveRow(request, 'video', rawId);
-  };
-
-  app.get('/api/v1/videos/', { schema: { tags } }, async (request) => {
-    requireUser(request);
-    const videos = await request.scope.query.selectFrom('video').selectAll().where('deleted_at', 'is', null).orderBy('id').execute();
-    return videos.map(videoJson);
-  });
+  app.get('/api/v1/videos/', { schema: { tags } }, async (request) => (await listAssets(request, db, 'video')).map(videoJson));
 
   app.post('/api/v1/videos/', { schema: { tags, body: CreateVideo } }, async (request, reply) => {
-    requireUser(request);
+    const { user } = await assetReach(request, db);
     const now = new Date();
     const video = await request.scope.query
       .insertInto('video')
-      .values({ url: request.body.url, title: request.body.title ?? null, duration: request.body.duration ?? null, created_at: now, updated_at: now })
+      .values({
+        url: request.body.url,
+        title: request.body.title ?? null,
+        duration: request.body.duration ?? null,
+        created_by_id: user.id,
+        created_at: now,
+        updated_at: now,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     return reply.status(201).send(videoJson(video));

@@ -148,12 +148,16 @@ export interface VideoTable extends Timestamps {
   url: string;
   title: string | null;
   duration: number | null;
+  /** Its creator (tenant migration 0003); null for older rows no plio shows. */
+  created_by_id: number | null;
 }
 
 export interface ImageTable extends Timestamps {
   id: Id;
   url: string;
   alt_text: Generated<string>;
+  /** Its creator (tenant migration 0003); null for older rows no plio shows. */
+  created_by_id: number | null;
 }
 
 export interface PlioTable extends Timestamps {
@@ -211,6 +215,8 @@ export interface TagTable extends Timestamps {
   id: Id;
   name: string;
   slug: string;
+  /** Its creator (tenant migration 0003); null for older rows no plio shows. */
+  created_by_id: number | null;
 }
 
 export interface ModelHasTagTable {

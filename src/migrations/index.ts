@@ -4,6 +4,7 @@ import { citusReferenceTables } from './shared/0002-citus-reference-tables.ts';
 import { keyedHashesAndE164Mobiles } from './shared/0003-keyed-hashes-and-e164-mobiles.ts';
 import { initial as tenantInitial } from './tenant/0001-initial.ts';
 import { sessionRetentionReach } from './tenant/0002-session-retention-reach.ts';
+import { contentOwners } from './tenant/0003-content-owners.ts';
 import { lighterLearningTables } from './tenant/0005-lighter-learning-tables.ts';
 
 /**
@@ -12,5 +13,5 @@ import { lighterLearningTables } from './tenant/0005-lighter-learning-tables.ts'
  */
 export const migrations: MigrationSets = Object.freeze({
   shared: Object.freeze([sharedInitial, citusReferenceTables, keyedHashesAndE164Mobiles]),
-  tenant: Object.freeze([tenantInitial, sessionRetentionReach, lighterLearningTables]),
+  tenant: Object.freeze([tenantInitial, sessionRetentionReach, contentOwners, lighterLearningTables]),
 });

@@ -15,10 +15,9 @@ import { userLine } from './users.ts';
 /** What export and import need of a process: its database, media store and migrations. */
 export interface PortabilityContext {
   readonly database: Database;
+  /** Stores imported media; their URLs start with this installation's `PUBLIC_URL`. */
   readonly storage: ImageStorage;
   readonly migrations: MigrationSets;
-  /** Where imported media URLs point (`PUBLIC_URL`); by default the origin the archived URL had. */
-  readonly mediaOrigin?: string;
 }
 
 /** How far an export or import is: rows written or loaded out of the archive's total. */

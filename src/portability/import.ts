@@ -237,13 +237,11 @@ class ArchiveLoader {
   private async storeMedia(entry: ArchiveEntry): Promise<void> {
     const listed = this.manifest.media.find((media) => media.path === entry.path);
     if (!listed) throw errors.archiveInvalid(`"${entry.path}" is not in the manifest's media`);
-    const mediaAt = listed.url.indexOf('/media/');
     const url = await this.context.storage.save({
       schema: this.target.schemaName,
       name: entry.path.slice('media/'.length),
       data: entry.data,
       contentType: sniffImage(entry.data)?.contentType ?? 'application/octet-stream',
-      origin: this.context.mediaOrigin ?? (mediaAt >= 0 ? listed.url.slice(0, mediaAt) : new URL(listed.url).origin),
     });
     this.#urls.set(listed.url, url);
   }

@@ -11,6 +11,7 @@ describe('configuration from the environment', () => {
     assert.deepEqual(config.defaultTenant, { name: 'Plio', shortcode: 'plio', domain: 'localhost' });
     assert.equal(config.sms.driver, 'log');
     assert.equal(config.corsOrigins, undefined);
+    assert.equal(config.publicUrl, 'http://127.0.0.1:8001');
     assert.deepEqual(config.databaseTimeouts, { connectMs: 5000, statementMs: 10000, acquireMs: 5000 });
     assert.equal(config.cacheMemoryBytes, 256 * 1024 * 1024);
     assert.equal(loadConfig({ CACHE_MEMORY_MB: '64' }).cacheMemoryBytes, 64 * 1024 * 1024);
@@ -19,6 +20,13 @@ describe('configuration from the environment', () => {
   it('reads the database timeouts, 0 meaning no bound', () => {
     const config = loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '250', DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_ACQUIRE_TIMEOUT_MS: '1500' });
     assert.deepEqual(config.databaseTimeouts, { connectMs: 250, statementMs: 0, acquireMs: 1500 });
+  });
+
+  it('builds URLs from PUBLIC_URL, by default http://HOST:PORT', () => {
+    assert.equal(loadConfig({ HOST: '0.0.0.0', PORT: '9000' }).publicUrl, 'http://0.0.0.0:9000');
+    assert.equal(loadConfig({ HOST: '::1' }).publicUrl, 'http://[::1]:8001');
+    assert.equal(loadConfig({ PUBLIC_URL: 'https://plio.example.org/' }).publicUrl, 'https://plio.example.org');
+    assert.equal(loadConfig({ PUBLIC_URL: 'https://example.org/plio/' }).publicUrl, 'https://example.org/plio');
   });
 
   const bad: [Record<string, string>, string][] = [
@@ -47,6 +55,10 @@ describe('configuration from the environment', () => {
     [{ RATE_LIMIT_FAILED_LOGINS_ADDRESS: '5/15d' }, 'RATE_LIMIT_FAILED_LOGINS_ADDRESS'],
     [{ PHONE_DEFAULT_REGION: 'XX' }, 'PHONE_DEFAULT_REGION'],
     [{ TRUST_PROXY: 'the proxy' }, 'TRUST_PROXY'],
+    [{ PUBLIC_URL: 'plio.example.org' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'ftp://plio.example.org' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://plio.example.org/?x=1' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://user:pw@plio.example.org' }, 'PUBLIC_URL'],
   ];
   for (const [env, variable] of bad) {
     it(`names ${variable} when ${JSON.stringify(env)}`, () => {

@@ -7,7 +7,7 @@ import { notifyTenancyChanged, tenancyEvents } from '../../tenancy/events.ts';
 import { requireUser, type CurrentUser } from '../current-user.ts';
 import { roleInOrganization } from '../memberships.ts';
 import { organizationJson, type OrganizationRow } from '../organization-json.ts';
-import { isAdminRole } from '../permissions.ts';
+import { canRenameOrganization, isAdminRole } from '../permissions.ts';
 import type { AccountsDeps } from './deps.ts';
 import { bodyOf, documentedFields, isPlainObject, pathId, textField } from './input.ts';
 import { configWithSettings, refuseOtherSettingMethods } from './settings.ts';
@@ -16,8 +16,9 @@ const IdParams = Type.Object({ id: Type.String() });
 const tags = ['organizations'];
 
 /**
- * `/api/v1/organizations/`: superusers list, create and delete; an
- * organization's admins (and superusers) read it, change it and its settings.
+ * `/api/v1/organizations/`: superusers list, create, rename and delete; an
+ * organization's admins (and superusers) read it and change its config and
+ * settings.
  * Creating goes through the tenancy registry, which provisions the schema in
  * the same transaction as the row.
  */
@@ -105,13 +106,15 @@ export async function organizationRoutes(app: FastifyInstance, deps: AccountsDep
     app.route({
       method,
       url: '/api/v1/organizations/:id/',
-      schema: { tags, summary: 'Change an organization (name, shortcode, config)', params: IdParams },
+      schema: { tags, summary: 'Change an organization (config: its admins; name and shortcode: superusers only)', params: IdParams },
       handler: async (request) => {
         const organization = await administered(request);
         const body = bodyOf(request);
         const changes: RowUpdate<'public.organization'> = {};
         const name = textField(body, 'name');
         const shortcode = textField(body, 'shortcode');
+        // The reference's rule: a shortcode change re-routes every client link and SSO embed.
+        if (!canRenameOrganization(requireUser(request), organization, { name, shortcode })) throw errors.permissionDenied();
         if (name !== undefined) {
           if (name.trim() === '' || name.length > 255) throw errors.invalidName('Enter a name of 1 to 255 characters.');
           changes.name = name.trim();

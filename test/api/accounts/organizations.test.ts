@@ -112,6 +112,23 @@ describe('organizations API (organizations/tests.py, SPEC section 8)', () => {
     assert.equal((await call('PATCH', `/api/v1/organizations/${org2.id}/`, member, { name: 'Hijacked' })).statusCode, 403);
   });
 
+  it('an org admin changes the config but not the name or shortcode (superusers only, as the reference)', async () => {
+    const admin = await createUser(app);
+    const org = await app.context.tenancy.organizations.create({ name: 'Own Org', shortcode: 'own-org' });
+    await addMembership(app, admin.id, org.id, 'org-admin');
+    for (const method of ['PATCH', 'PUT'] as const) {
+      assert.equal((await call(method, `/api/v1/organizations/${org.id}/`, admin, { name: 'Renamed' })).statusCode, 403);
+      assert.equal((await call(method, `/api/v1/organizations/${org.id}/`, admin, { shortcode: 'stolen' })).statusCode, 403);
+    }
+    const current = (await call('GET', `/api/v1/organizations/${org.id}/`, admin)).json();
+    assert.deepEqual([current.name, current.shortcode], ['Own Org', 'own-org']);
+    // sending the organization back unchanged with a new config is allowed
+    const configured = await call('PUT', `/api/v1/organizations/${org.id}/`, admin, { name: 'Own Org', shortcode: 'own-org', config: { theme: 'dark' } });
+    assert.equal(configured.statusCode, 200, configured.body);
+    assert.deepEqual(configured.json().config, { theme: 'dark' });
+    assert.equal((await call('PATCH', `/api/v1/organizations/${org.id}/`, superuser, { name: 'Renamed' })).json().name, 'Renamed');
+  });
+
   it('renaming is seen by the members (the user JSON) and by tenant resolution', async () => {
     const member = await createUser(app);
     await addMembership(app, member.id, org2.id, 'org-admin');
