@@ -56,6 +56,9 @@ async function migratedSnapshot(): Promise<Blob> {
     const pglite = await PGlite.create();
     const database = await openEmbeddedFrom(pglite);
     await migrate(database);
+    // Migrations commit without waiting for the WAL flush, and PGlite has no
+    // WAL writer to flush it later: without a checkpoint the dump would miss them.
+    await pglite.exec('checkpoint');
     const dump = await pglite.dumpDataDir('none');
     await database.close();
     mkdirSync(dir, { recursive: true });
