@@ -6,26 +6,37 @@ import type { DatabaseTimeouts } from '../../src/config.ts';
 import { openDatabase, openEmbeddedFrom, type Database } from '../../src/db/database.ts';
 import { migrations } from '../../src/migrations/index.ts';
 import { createTenancy } from '../../src/tenancy/tenancy.ts';
-import { createScratchDatabase } from './scratch-database.ts';
+import { createCitusScratchDatabase, createScratchDatabase } from './scratch-database.ts';
 
-/** Which database this run tests against: set by scripts/test.mjs. */
-export const TEST_DATABASE = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'embedded';
+/**
+ * Which kind of database this run tests against (set by scripts/test.mjs):
+ * a Citus cluster is a PostgreSQL server, so it is `postgres` here too, and
+ * `ON_CITUS` tells it apart.
+ */
+export const TEST_DATABASE = process.env.TEST_DATABASE === 'postgres' || process.env.TEST_DATABASE === 'citus' ? 'postgres' : 'embedded';
 
 /** The other kind, for tests that move data between the two (both run in either pass). */
 export const OTHER_DATABASE = TEST_DATABASE === 'postgres' ? 'embedded' : 'postgres';
 
-const adminUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The run is on a local Citus cluster (`--db citus`): `TEST_CITUS_URL` reaches its coordinator. */
+export const ON_CITUS = process.env.TEST_DATABASE === 'citus';
+
+const adminUrl = ON_CITUS
+  ? (process.env.TEST_CITUS_URL ?? 'postgres://postgres@127.0.0.1:5511/plio')
+  : (process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 
 /**
  * A fresh database for one test file, with every migration applied to
- * public: an in-memory PGlite, or a new PostgreSQL database (dropped again on
- * close; the runner drops leftovers). `kind` defaults to this run's database.
+ * public: an in-memory PGlite, or a new PostgreSQL database (on Citus: on
+ * every node of the cluster), dropped again on close; the runner drops
+ * leftovers. `kind` defaults to this run's database.
  */
 export async function freshDatabase(
   options: { poolSize?: number; kind?: Database['kind']; timeouts?: DatabaseTimeouts } = {},
 ): Promise<Database & { url?: string }> {
   if ((options.kind ?? TEST_DATABASE) === 'embedded') return openEmbeddedFrom(await migratedSnapshot(), options.timeouts);
-  const scratch = await createScratchDatabase(process.env.TEST_DB_PREFIX ?? 'plio_test', adminUrl);
+  const prefix = process.env.TEST_DB_PREFIX ?? 'plio_test';
+  const scratch = ON_CITUS ? await createCitusScratchDatabase(prefix, adminUrl) : await createScratchDatabase(prefix, adminUrl);
   const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' }, { poolSize: options.poolSize ?? 8, timeouts: options.timeouts });
   await migrate(database);
   return {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Organization } from '../../src/tenancy/organizations.ts';
 import { migrations } from '../../src/migrations/index.ts';
+import { ON_CITUS } from '../support/database.ts';
 import { freshTenancy, schemaNames, SHARED_TABLES, tableNames, TENANT_TABLES } from '../support/tenancy.ts';
 
 // The reference's docs/MULTITENANCY.md walkthrough, step by step, through the
@@ -37,7 +38,9 @@ describe('the multitenancy walkthrough', () => {
     const schemas = await schemaNames(env.database.db);
     assert.ok(schemas.includes('public'));
     assert.ok(schemas.includes(avantiFellows.schemaName));
-    const userSchemas = schemas.filter((s) => !s.startsWith('pg_') && s !== 'information_schema');
+    // On Citus the extension keeps schemas of its own.
+    const systemSchemas = ['information_schema', ...(ON_CITUS ? ['citus', 'citus_internal'] : [])];
+    const userSchemas = schemas.filter((s) => !s.startsWith('pg_') && !systemSchemas.includes(s));
     assert.deepEqual(userSchemas, [avantiFellows.schemaName, 'public'].sort());
   });
 
