@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { issueTokens } from '../src/accounts/tokens.ts';
+import { withRetentionFacts } from '../src/learning/retention-facts.ts';
 import { boot } from '../src/boot.ts';
 import { loadConfig } from '../src/config.ts';
 import { BENCH_POSTGRES_URL, createScratchDatabase } from '../test/support/scratch-database.ts';
@@ -94,17 +95,18 @@ async function seedPlio(createdBy: number, learners: number, label: string) {
   await sql`
     insert into public.user (email)
     select ${`${label}-`} || g || '@example.org' from generate_series(1, ${learners}) g`.execute(db);
-  // Earlier sessions first for one learner in ten, then everyone's latest.
+  // Earlier sessions first for one learner in ten, then everyone's latest,
+  // with the retention facts the write path stores.
+  const earlier = withRetentionFacts(Array.from({ length: VIDEO_SECONDS }, (_, i) => ((i + 1) % 3 === 0 ? '0' : '1')).join(','));
+  const latest = withRetentionFacts(Array.from({ length: VIDEO_SECONDS }, (_, i) => ((i + 1) % 2 === 0 ? '2' : '1')).join(','));
   await sql`
-    insert into session (plio_id, user_id, watch_time, retention)
-    select ${plioId}::bigint, u.id, (random() * ${VIDEO_SECONDS})::int, r.retention
-    from public.user u,
-      (select string_agg(case when g % 3 = 0 then '0' else '1' end, ',') as retention from generate_series(1, ${VIDEO_SECONDS}) g) r
+    insert into session (plio_id, user_id, watch_time, retention, retention_seconds, retention_reach)
+    select ${plioId}::bigint, u.id, (random() * ${VIDEO_SECONDS})::int, ${earlier.retention}, ${earlier.retention_seconds}::int, ${earlier.retention_reach}::int
+    from public.user u
     where u.email like ${`${label}-%`} and u.id % 10 = 0
     union all
-    select ${plioId}::bigint, u.id, (random() * ${VIDEO_SECONDS})::int, r.retention
-    from public.user u,
-      (select string_agg(case when g % 2 = 0 then '2' else '1' end, ',') as retention from generate_series(1, ${VIDEO_SECONDS}) g) r
+    select ${plioId}::bigint, u.id, (random() * ${VIDEO_SECONDS})::int, ${latest.retention}, ${latest.retention_seconds}::int, ${latest.retention_reach}::int
+    from public.user u
     where u.email like ${`${label}-%`}`.execute(db);
   await sql`
     insert into session_answer (session_id, item_id, answer)

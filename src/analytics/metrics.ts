@@ -119,8 +119,8 @@ function metricsQuery(query: QueryCreator<DB>, plio: Pick<Row<'plio'>, 'id' | 'v
  * the video's duration `f.duration`. Retention is one count per second of
  * video ("0,1,1,0"); a string of another length, or with anything but
  * counts in it ("NaN,NaN", empty), cannot say and counts as not retained.
- * PostgreSQL keeps the string's length and the position of its last
- * non-zero count with the session (tenant migration 0002).
+ * The session keeps the string's length and the position of its last
+ * non-zero count (`src/learning/retention-facts.ts`).
  */
 function retainedPastMark() {
   return sql<boolean>`(f.duration = trunc(f.duration)

@@ -235,9 +235,9 @@ export interface SessionTable extends Timestamps {
   watch_time: Generated<number>;
   has_video_played: Generated<boolean>;
   is_first: Generated<boolean>;
-  /** Kept by a trigger from `retention` (tenant migration 0002): read only. */
-  retention_seconds: ColumnType<number | null, never, never>;
-  retention_reach: ColumnType<number | null, never, never>;
+  /** Facts of `retention`, written with it (`withRetentionFacts`, src/learning/retention-facts.ts). */
+  retention_seconds: ColumnType<number | null, number | null | undefined, number | null>;
+  retention_reach: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface SessionAnswerTable extends Timestamps {

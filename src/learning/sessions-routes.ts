@@ -16,6 +16,7 @@ import { invalidatePlioLists } from '../content/plio-loader.ts';
 import { softDeleteSessions } from '../content/soft-delete.ts';
 import { errors } from '../errors.ts';
 import { ownSessions } from './own-sessions.ts';
+import { withRetentionFacts } from './retention-facts.ts';
 import { sessionsJson } from './session-json.ts';
 
 const tags = ['sessions'];
@@ -116,7 +117,7 @@ export async function sessionRoutes(root: FastifyInstance, deps: ContentDeps): P
           plio_id: plio.id,
           user_id: user.id,
           is_first: last === undefined,
-          retention: body.retention ?? last?.retention ?? zeroRetention(plio.duration),
+          ...withRetentionFacts(body.retention ?? last?.retention ?? zeroRetention(plio.duration)),
           watch_time: body.watch_time ?? last?.watch_time ?? 0,
           has_video_played: body.has_video_played ?? last?.has_video_played ?? false,
           experiment_id: body.experiment !== undefined ? body.experiment : (last?.experiment_id ?? null),
@@ -168,7 +169,7 @@ export async function sessionRoutes(root: FastifyInstance, deps: ContentDeps): P
     const updated = await request.scope.query
       .updateTable('session')
       .set({
-        ...(body.retention !== undefined && { retention: body.retention }),
+        ...(body.retention !== undefined && withRetentionFacts(body.retention)),
         ...(body.watch_time !== undefined && { watch_time: body.watch_time }),
         ...(body.has_video_played !== undefined && { has_video_played: body.has_video_played }),
         ...(body.experiment !== undefined && { experiment_id: body.experiment }),

@@ -5,6 +5,7 @@ import { keyedHashesAndE164Mobiles } from './shared/0003-keyed-hashes-and-e164-m
 import { initial as tenantInitial } from './tenant/0001-initial.ts';
 import { sessionRetentionReach } from './tenant/0002-session-retention-reach.ts';
 import { contentOwners } from './tenant/0003-content-owners.ts';
+import { retentionWithoutTrigger } from './tenant/0004-retention-without-trigger.ts';
 import { lighterLearningTables } from './tenant/0005-lighter-learning-tables.ts';
 
 /**
@@ -13,5 +14,5 @@ import { lighterLearningTables } from './tenant/0005-lighter-learning-tables.ts'
  */
 export const migrations: MigrationSets = Object.freeze({
   shared: Object.freeze([sharedInitial, citusReferenceTables, keyedHashesAndE164Mobiles]),
-  tenant: Object.freeze([tenantInitial, sessionRetentionReach, contentOwners, lighterLearningTables]),
+  tenant: Object.freeze([tenantInitial, sessionRetentionReach, contentOwners, retentionWithoutTrigger, lighterLearningTables]),
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { withRetentionFacts } from '../../src/learning/retention-facts.ts';
 import type { TestApp } from './app.ts';
 
 /**
@@ -90,7 +91,7 @@ export function analyticsFixtures(app: TestApp, schema = 'public') {
     async session(plioId: number, userId: number, fields: { watchTime?: number; retention?: string } = {}) {
       const row = await tenant
         .insertInto('session')
-        .values({ plio_id: plioId, user_id: userId, watch_time: fields.watchTime ?? 0, retention: fields.retention ?? '' })
+        .values({ plio_id: plioId, user_id: userId, watch_time: fields.watchTime ?? 0, ...withRetentionFacts(fields.retention ?? '') })
         .returning('id')
         .executeTakeFirstOrThrow();
       return row.id;
