@@ -120,6 +120,16 @@ export const errors = {
       DATABASE_RETRY_AFTER_SECONDS,
     ),
   migrationsPending: error('MIGRATIONS_PENDING', 503, (count: number) => `${count} schema(s) are not migrated`),
+  citusRequired: error(
+    'CITUS_REQUIRED',
+    400,
+    (action: string) => `${action} needs a Citus cluster with schema-based sharding; this database has no citus extension`,
+  ),
+  unknownNode: error(
+    'UNKNOWN_NODE',
+    400,
+    (node: string, known: string[]) => `"${node}" is not a node of this Citus cluster; its nodes are ${known.join(', ') || 'none'}`,
+  ),
 
   // portability (export, import, copy)
   archiveInvalid: error(

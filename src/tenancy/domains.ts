@@ -46,11 +46,14 @@ export class Domains {
     const domain = normalizeDomain(input.domain);
     const tenant = typeof input.tenant === 'string' ? await this.organizations.get(input.tenant) : input.tenant;
     if (!(await this.organizations.findById(tenant.id))) throw errors.organizationNotFoundByShortcode(tenant.shortcode);
-    const row = await this.db.transaction().execute(async (trx) => {
-      await this.insertIn(trx, tenant.id, domain, input.isPrimary ?? false);
-      await notifyTenancyChanged(trx);
-      return trx.selectFrom('public.domain').selectAll().where('domain', '=', domain).executeTakeFirstOrThrow();
-    });
+    const row = await this.db
+      .transaction()
+      .execute(async (trx) => {
+        await this.insertIn(trx, tenant.id, domain, input.isPrimary ?? false);
+        await notifyTenancyChanged(trx);
+        return trx.selectFrom('public.domain').selectAll().where('domain', '=', domain).executeTakeFirstOrThrow();
+      })
+      .catch(mapDomainError(domain));
     tenancyEvents.emit('changed');
     return { id: row.id, domain: row.domain, tenantId: row.tenant_id, isPrimary: row.is_primary };
   }
@@ -71,12 +74,7 @@ export class Domains {
     if (primary && hasPrimary) {
       await trx.updateTable('public.domain').set({ is_primary: false }).where('tenant_id', '=', tenantId).execute();
     }
-    try {
-      await trx.insertInto('public.domain').values({ domain, tenant_id: tenantId, is_primary: primary }).execute();
-    } catch (error) {
-      if (uniqueViolation(error) === 'domain_domain_key') throw errors.domainTaken(domain);
-      throw error;
-    }
+    await trx.insertInto('public.domain').values({ domain, tenant_id: tenantId, is_primary: primary }).execute().catch(mapDomainError(domain));
   }
 
   /** Makes a domain its organization's primary domain; the previous primary stays as a secondary one. */
@@ -126,4 +124,15 @@ export class Domains {
       .execute();
     return rows.map((row) => ({ id: row.id, domain: row.domain, tenantId: row.tenant_id, isPrimary: row.is_primary }));
   }
+}
+
+/**
+ * Maps a taken domain to the catalog error. Callers apply it around their
+ * whole transaction too: on Citus a violation may surface only at COMMIT.
+ */
+export function mapDomainError(domain: string) {
+  return (error: unknown): never => {
+    if (uniqueViolation(error) === 'domain_domain_key') throw errors.domainTaken(domain);
+    throw error;
+  };
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import { appliedMigrations, applyMigrations, scopeTransaction, type MigrationSets } from './migration.ts';
+import { appliedMigrations, applyMigrations, scopeTransaction, statementMode, type MigrationSets } from './migration.ts';
 import { PUBLIC_SCHEMA } from './schema-name.ts';
 
 export interface SchemaResult {
@@ -125,6 +125,7 @@ export class Migrator {
 
   private async migrateIn(schema: string, set: 'shared' | 'tenant'): Promise<SchemaResult> {
     try {
+      const mode = await statementMode(this.db);
       const applied = await this.db.transaction().execute(async (trx) => {
         await scopeTransaction(trx, schema, LOCK_TIMEOUT);
         // Committing without waiting for the WAL flush is safe here: the schema's
@@ -134,7 +135,7 @@ export class Migrator {
         await sql`select pg_advisory_xact_lock(hashtext('plio.migrate'), hashtext(${schema})), set_config('synchronous_commit', 'off', true)`.execute(trx);
         const done = await appliedMigrations(trx, set);
         const pending = this.sets[set].filter((m) => !done.has(m.name));
-        await applyMigrations(trx, set, pending);
+        await applyMigrations(trx, set, pending, mode);
         if (set === 'tenant') {
           await sql`update public.organization set schema_version = ${this.sets.tenant.length} where schema_name = ${schema}`.execute(trx);
         }

@@ -1,10 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
-import { uniqueViolation } from '../db/db-errors.ts';
+import { onCitus } from '../db/citus.ts';
+import { PG, pgErrorCode, uniqueViolation } from '../db/db-errors.ts';
 import type { DB, OrganizationTable } from '../db/schema.ts';
 import { errors } from '../errors.ts';
+import { normalizeDomain } from './domains.ts';
 import { notifyTenancyChanged, tenancyEvents } from './events.ts';
-import type { MigrationSets } from './migration.ts';
+import { statementMode, type MigrationSets } from './migration.ts';
+import { citusSchemaPlacements, moveSchema, type MoveProgress, type MoveResult, type SchemaPlacement } from './placement.ts';
 import { cloneSchemaData, createTenantSchema, dropTenantSchema } from './provisioning.ts';
 import { estimatedSchemaSizes } from './schema-sizes.ts';
 import { assertValidSchemaName, generateSchemaName, PUBLIC_SCHEMA, quoteIdent } from './schema-name.ts';
@@ -37,6 +40,8 @@ export interface OrganizationListing extends Organization {
   domains: string[];
   /** Bytes the schema takes, as last estimated (`estimatedSchemaSizes`); `null` when the schema is gone. */
   sizeBytes: number | null;
+  /** On a Citus cluster, the node (`host:port`) that holds the schema's tables; `null` elsewhere. */
+  node: string | null;
 }
 
 export interface OrganizationPageQuery {
@@ -101,12 +106,13 @@ export class Organizations {
 
   private async insert(input: CreateOrganization & { schemaName: string }): Promise<Organization> {
     const isPublic = input.schemaName === PUBLIC_SCHEMA;
+    const mode = await statementMode(this.db);
     const row = await this.db
       .transaction()
       .execute(async (trx) => {
         if (isPublic && (await this.findBySchema(PUBLIC_SCHEMA, trx))) throw errors.schemaNameTaken(PUBLIC_SCHEMA);
         const inserted = await this.insertRow(trx, input.name, input.shortcode, input.schemaName, input.config ?? null);
-        if (!isPublic) await createTenantSchema(trx, input.schemaName, this.migrations.tenant);
+        if (!isPublic) await createTenantSchema(trx, input.schemaName, this.migrations.tenant, mode);
         if (input.domain !== undefined) await this.addDomain(trx, inserted.id, input.domain, true);
         await notifyTenancyChanged(trx);
         return inserted;
@@ -147,11 +153,8 @@ export class Organizations {
   /** Live organizations with their domains and (estimated) schema sizes, by shortcode: what `plio org list` prints. */
   async list(): Promise<OrganizationListing[]> {
     const rows = await this.live().select(domainsOf).orderBy('shortcode').execute();
-    const sizes = await estimatedSchemaSizes(
-      this.db,
-      rows.map((row) => row.schema_name),
-    );
-    return rows.map((row) => ({ ...toOrganization(row), domains: row.domains ?? [], sizeBytes: sizes.get(row.schema_name) ?? null }));
+    const sizes = await this.schemaSizes(rows.map((row) => row.schema_name));
+    return rows.map((row) => ({ ...toOrganization(row), domains: row.domains ?? [], ...placementOf(sizes, row.schema_name) }));
   }
 
   /**
@@ -188,20 +191,28 @@ export class Organizations {
       matching.clearSelect().select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
     ]);
     const page = rows.slice(0, limit);
-    const sizes = await estimatedSchemaSizes(
-      this.db,
-      page.map((row) => row.schema_name),
-    );
+    const sizes = await this.schemaSizes(page.map((row) => row.schema_name));
     return {
       organizations: page.map((row) => ({
         ...toOrganization(row),
         domains: row.domains ?? [],
         members: Number(row.members ?? 0),
-        sizeBytes: sizes.get(row.schema_name) ?? null,
+        ...placementOf(sizes, row.schema_name),
       })),
       total: Number(total.count),
       nextAfter: rows.length > limit ? page.at(-1)!.shortcode : null,
     };
+  }
+
+  /**
+   * Sizes of `schemas`: estimated from the catalog on one server; on Citus
+   * from the shard placements (the coordinator's tables of a distributed
+   * schema are empty shells), with the node that holds each schema.
+   */
+  private async schemaSizes(schemas: readonly string[]): Promise<Map<string, SchemaPlacement>> {
+    if (await onCitus(this.db)) return citusSchemaPlacements(this.db, schemas);
+    const sizes = await estimatedSchemaSizes(this.db, schemas);
+    return new Map([...sizes].map(([schema, sizeBytes]) => [schema, { sizeBytes, node: null }]));
   }
 
   /**
@@ -283,6 +294,19 @@ export class Organizations {
   }
 
   /**
+   * Moves a tenant's schema to another node of a Citus cluster
+   * (`host:port`), with progress; refused on a single server. The
+   * organization row and the schema name stay as they are.
+   */
+  async move(shortcode: string, node: string, onProgress?: (progress: MoveProgress) => void): Promise<MoveResult> {
+    const organization = await this.get(shortcode);
+    if (organization.schemaName === PUBLIC_SCHEMA) throw errors.publicTenantImmutable('moved');
+    // No tenancy notification: the directory and the caches name schemas,
+    // not nodes, so nothing they hold changes; Citus routes by its own catalog.
+    return moveSchema(this.db, organization.schemaName, node, onProgress);
+  }
+
+  /**
    * Creates a new organization whose schema is a copy of `shortcode`'s
    * schema, data included, in one transaction.
    */
@@ -296,11 +320,12 @@ export class Organizations {
     const schemaName = target.schemaName ?? generateSchemaName();
     assertValidSchemaName(schemaName);
     const config = target.config ?? source.config;
+    const mode = await statementMode(this.db);
     const row = await this.db
       .transaction()
       .execute(async (trx) => {
         const inserted = await this.insertRow(trx, name, newShortcode, schemaName, config);
-        await createTenantSchema(trx, schemaName, this.migrations.tenant);
+        await createTenantSchema(trx, schemaName, this.migrations.tenant, mode);
         await cloneSchemaData(trx, source.schemaName, schemaName);
         await notifyTenancyChanged(trx);
         return inserted;
@@ -367,13 +392,18 @@ export function generateApiKey(): string {
   return key;
 }
 
-/** Maps constraint violations from an organization write to catalog errors. */
-export function mapOrganizationError(input: { shortcode: string; schemaName: string }) {
+/**
+ * Maps constraint violations from an organization write (and the primary
+ * domain written with it) to catalog errors, around the whole transaction:
+ * on Citus a violation may surface only at COMMIT.
+ */
+export function mapOrganizationError(input: { shortcode: string; schemaName: string; domain?: string }) {
   return (error: unknown): never => {
     const constraint = uniqueViolation(error);
     if (constraint === 'organization_live_shortcode_key') throw errors.shortcodeTaken(input.shortcode);
     if (constraint === 'organization_schema_name_key') throw errors.schemaNameTaken(input.schemaName);
-    if ((error as { code?: string }).code === '42P06') throw errors.schemaNameTaken(input.schemaName);
+    if (pgErrorCode(error) === PG.DUPLICATE_SCHEMA) throw errors.schemaNameTaken(input.schemaName);
+    if (constraint === 'domain_domain_key' && input.domain !== undefined) throw errors.domainTaken(normalizeDomain(input.domain));
     throw error;
   };
 }
@@ -391,4 +421,10 @@ export function toOrganization(row: Selectable<OrganizationTable>): Organization
     updatedAt: row.updated_at,
     deletedAt: row.deleted_at,
   };
+}
+
+/** A listing's size and node fields for `schema`. */
+function placementOf(sizes: Map<string, SchemaPlacement>, schema: string): Pick<OrganizationListing, 'sizeBytes' | 'node'> {
+  const placement = sizes.get(schema);
+  return { sizeBytes: placement?.sizeBytes ?? null, node: placement?.node ?? null };
 }

@@ -1,13 +1,13 @@
 import { sql } from 'kysely';
-import { newSchemaScript, type Migration, type SqlExecutor } from './migration.ts';
-import { quoteIdent } from './schema-name.ts';
+import { newSchemaStatements, runStatements, type Migration, type SqlExecutor, type StatementMode } from './migration.ts';
+import { quoteIdent, quoteLiteral } from './schema-name.ts';
 
 /**
- * Creates `schema` with every tenant table inside the caller's transaction,
- * in one round trip. The transaction is left scoped to the new schema.
+ * Creates `schema` with every tenant table inside the caller's transaction.
+ * The transaction is left scoped to the new schema.
  */
-export async function createTenantSchema(trx: SqlExecutor, schema: string, tenantMigrations: readonly Migration[]): Promise<void> {
-  await sql.raw(newSchemaScript(schema, tenantMigrations)).execute(trx);
+export async function createTenantSchema(trx: SqlExecutor, schema: string, tenantMigrations: readonly Migration[], mode: StatementMode): Promise<void> {
+  await runStatements(trx, newSchemaStatements(schema, tenantMigrations), mode);
 }
 
 export async function dropTenantSchema(trx: SqlExecutor, schema: string): Promise<void> {
@@ -37,18 +37,31 @@ export async function cloneSchemaData(trx: SqlExecutor, source: string, target: 
     await sql.raw(`insert into ${to} select * from ${from}`).execute(trx);
   }
 
+  await moveIdentitiesPastKeys(trx, target);
+}
+
+/**
+ * Moves each identity sequence of `schema` past the largest key its table
+ * holds. The largest keys are read in one query and the sequences set with
+ * them as literals in the next: on Citus the first runs on the node that
+ * holds the schema, and a `setval` inside it would set that node's copy of
+ * the sequence (which has its own range of values) instead of the
+ * coordinator's, which numbers the rows inserted through it.
+ */
+async function moveIdentitiesPastKeys(trx: SqlExecutor, schema: string): Promise<void> {
   const { rows: identities } = await sql<{ table_name: string; column_name: string }>`
     select table_name, column_name from information_schema.columns
-    where table_schema = ${target} and is_identity = 'YES'`.execute(trx);
-  for (const { table_name, column_name } of identities) {
-    const qualified = `${quoteIdent(target)}.${quoteIdent(table_name)}`;
-    await sql
-      .raw(
-        `select setval(pg_get_serial_sequence('${qualified.replaceAll("'", "''")}', '${column_name}'),
-          coalesce((select max(${quoteIdent(column_name)}) from ${qualified}), 0) + 1, false)`,
-      )
-      .execute(trx);
-  }
+    where table_schema = ${schema} and is_identity = 'YES' order by table_name`.execute(trx);
+  if (identities.length === 0) return;
+  const qualified = identities.map(({ table_name }) => `${quoteIdent(schema)}.${quoteIdent(table_name)}`);
+  const largest = identities.map(({ column_name }, i) => `(select max(${quoteIdent(column_name)}) from ${qualified[i]}) as k${i}`);
+  const { rows } = await sql.raw<Record<string, number | string | null>>(`select ${largest.join(', ')}`).execute(trx);
+  const keys = rows[0]!;
+  const setvals = identities.map(({ column_name }, i) => {
+    const next = BigInt(keys[`k${i}`] ?? 0) + 1n;
+    return `setval(pg_get_serial_sequence(${quoteLiteral(qualified[i]!)}, ${quoteLiteral(column_name)}), ${next}, false)`;
+  });
+  await sql.raw(`select ${setvals.join(', ')}`).execute(trx);
 }
 
 /** Orders tables so that every table comes after the tables it references. */

@@ -40,3 +40,8 @@ export function generateSchemaName(): string {
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/** Quotes a string as a SQL literal for interpolation into SQL text (`standard_conforming_strings` is on). */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

@@ -9,7 +9,7 @@ import { issueTokens } from '../../src/accounts/tokens.ts';
 import { boot } from '../../src/boot.ts';
 import { loadConfig } from '../../src/config.ts';
 import { migrations } from '../../src/migrations/index.ts';
-import { freshDatabase, TEST_DATABASE } from '../support/database.ts';
+import { freshDatabase, ON_CITUS, TEST_DATABASE } from '../support/database.ts';
 
 interface Run {
   code: number | null;
@@ -96,7 +96,8 @@ describe('the plio command line', () => {
     const list = await plio(['org', 'list']);
     assert.equal(list.code, 0, list.stderr);
     const lines = list.stdout.trim().split('\n');
-    assert.match(lines[0]!, /^SHORTCODE\s+NAME\s+SCHEMA\s+DOMAINS\s+VERSION\s+SIZE$/);
+    // On Citus a NODE column says where each schema lives.
+    assert.match(lines[0]!, ON_CITUS ? /^SHORTCODE\s+NAME\s+SCHEMA\s+DOMAINS\s+VERSION\s+SIZE\s+NODE$/ : /^SHORTCODE\s+NAME\s+SCHEMA\s+DOMAINS\s+VERSION\s+SIZE$/);
     assert.match(lines.find((l) => l.startsWith('af '))!, new RegExp(String.raw`af\s+Avanti Fellows\s+af_renamed\s+af\.example\.org, plio\.in\/avantifellows\s+${migrations.tenant.length}\s+\d+`));
     assert.ok(lines.some((l) => l.startsWith('af2 ')));
     const json = JSON.parse((await plio(['org', 'list', '--json'])).stdout);

@@ -1,5 +1,7 @@
+import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import type { Organization, OrganizationListing } from '../../tenancy/organizations.ts';
+import type { MoveProgress } from '../../tenancy/placement.ts';
 import { printJson, withSession } from '../session.ts';
 import { addPortabilityCommands } from './portability.ts';
 import { formatBytes, printTable } from '../table.ts';
@@ -28,8 +30,10 @@ export function orgCommand(): Command {
       await withSession(async ({ tenancy }) => {
         const rows = await tenancy.organizations.list();
         if (options.json) return printJson(rows.map(listingJson));
+        // A NODE column on a Citus cluster, where tenants live on different nodes.
+        const onCluster = rows.some((o) => o.node !== null);
         printTable(
-          ['SHORTCODE', 'NAME', 'SCHEMA', 'DOMAINS', 'VERSION', 'SIZE'],
+          ['SHORTCODE', 'NAME', 'SCHEMA', 'DOMAINS', 'VERSION', 'SIZE', ...(onCluster ? ['NODE'] : [])],
           rows.map((o) => [
             o.shortcode,
             o.name,
@@ -37,6 +41,7 @@ export function orgCommand(): Command {
             o.domains.join(', ') || '-',
             o.schemaVersion === null ? '-' : String(o.schemaVersion),
             o.sizeBytes === null ? '-' : formatBytes(o.sizeBytes),
+            ...(onCluster ? [o.node ?? '-'] : []),
           ]),
         );
       });
@@ -64,6 +69,21 @@ export function orgCommand(): Command {
     .action(async (shortcode: string, newName: string) => {
       await withSession(async ({ tenancy }) => {
         printJson(organizationJson(await tenancy.organizations.renameSchema(shortcode, newName)));
+      });
+    });
+
+  org
+    .command('move')
+    .description("on a Citus cluster: move an organization's schema to another worker node (citus_schema_move)")
+    .argument('<shortcode>')
+    .requiredOption('--node <host:port>', 'the worker to move it to')
+    .action(async (shortcode: string, options: { node: string }) => {
+      await withSession(async ({ tenancy }) => {
+        const progress = moveProgressDisplay();
+        const result = await tenancy.organizations.move(shortcode, options.node, progress.update).finally(progress.stop);
+        process.stdout.write(
+          result.moved ? `moved organization ${shortcode} from ${result.from} to ${result.to}\n` : `organization ${shortcode} is already on ${result.to}\n`,
+        );
       });
     });
 
@@ -100,5 +120,33 @@ function organizationJson(o: Organization) {
 }
 
 function listingJson(o: OrganizationListing) {
-  return { ...organizationJson(o), domains: o.domains, size_bytes: o.sizeBytes };
+  return { ...organizationJson(o), domains: o.domains, size_bytes: o.sizeBytes, node: o.node };
+}
+
+/** A progress bar of the bytes copied on a terminal; otherwise a line every quarter of the way. */
+function moveProgressDisplay() {
+  let bar: cliProgress.SingleBar | undefined;
+  let lastQuarter = -1;
+  return {
+    update({ copiedBytes, totalBytes }: MoveProgress) {
+      const done = Math.min(copiedBytes, totalBytes);
+      if (process.stderr.isTTY) {
+        if (!bar) {
+          bar = new cliProgress.SingleBar({ format: 'moving {bar} {percentage}% | {copied} of {total_size}', stream: process.stderr }, cliProgress.Presets.shades_classic);
+          bar.start(totalBytes, 0, { copied: formatBytes(0), total_size: formatBytes(totalBytes) });
+        }
+        bar.setTotal(totalBytes);
+        bar.update(done, { copied: formatBytes(done), total_size: formatBytes(totalBytes) });
+        return;
+      }
+      const quarter = totalBytes > 0 ? Math.floor((done * 4) / totalBytes) : 0;
+      if (quarter !== lastQuarter) {
+        lastQuarter = quarter;
+        process.stderr.write(`moving: ${formatBytes(done)} of ${formatBytes(totalBytes)} copied\n`);
+      }
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
 }
