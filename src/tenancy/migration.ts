@@ -116,7 +116,12 @@ export async function runStatements(trx: SqlExecutor, statements: readonly strin
     await sql.raw(statements.join(';\n')).execute(trx);
     return;
   }
-  for (const statement of [CITUS_MIGRATION_SETTINGS, ...statements]) await sql.raw(statement).execute(trx);
+  for (const statement of onePerQuery(statements)) await sql.raw(statement).execute(trx);
+}
+
+/** The queries that run `statements` one by one on Citus, its settings first. */
+export function onePerQuery(statements: readonly string[]): string[] {
+  return [CITUS_MIGRATION_SETTINGS, ...statements];
 }
 
 /** A migration's statements, split once per process. */
