@@ -64,7 +64,7 @@ try {
     });
   const total = timings.reduce((sum, t) => sum + t.ms, 0);
   console.log(`${timings.length} statements, ${ms(total)} in all`);
-  for (const t of [...timings].sort((a, b) => b.ms - a.ms).slice(0, 40)) console.log(`${ms(t.ms).padStart(9)}  ${t.statement}`);
+  for (const t of [...timings].sort((a, b) => b.ms - a.ms).slice(0, 12)) console.log(`${ms(t.ms).padStart(9)}  ${t.statement}`);
 } finally {
   for (const database of opened) await database.close();
   for (const scratch of scratches) await scratch.drop();
