@@ -19,7 +19,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { errors } from '../errors.ts';
-import { applyMigrations, appliedMigrations, scopeTransaction, type MigrationSets, type SqlExecutor } from '../tenancy/migration.ts';
+import { applyMigrations, appliedMigrations, scopeTransaction, statementMode, type MigrationSets, type SqlExecutor } from '../tenancy/migration.ts';
 import { createTenantSchema } from '../tenancy/provisioning.ts';
 import { PUBLIC_SCHEMA } from '../tenancy/schema-name.ts';
 import { schemaTables, type TableShape } from './catalog.ts';
@@ -106,6 +106,7 @@ async function existingSchemas(db: Kysely<DB>): Promise<string[]> {
  * the same transaction, so "public exists" means "public is complete".
  */
 async function copySchema(source: Database, target: Kysely<DB>, schema: string, migrations: MigrationSets): Promise<number> {
+  const mode = await statementMode(target);
   return source.db
     .transaction()
     .setIsolationLevel('repeatable read')
@@ -115,11 +116,11 @@ async function copySchema(source: Database, target: Kysely<DB>, schema: string, 
         if (schema === PUBLIC_SCHEMA) {
           await scopeTransaction(write, PUBLIC_SCHEMA);
           await appliedMigrations(write, 'shared'); // creates the ledger
-          await applyMigrations(write, 'shared', migrations.shared);
-          await applyMigrations(write, 'tenant', migrations.tenant);
+          await applyMigrations(write, 'shared', migrations.shared, mode);
+          await applyMigrations(write, 'tenant', migrations.tenant, mode);
           await sql`create table ${sql.table(`public.${COPY_MARKER}`)} (started_at timestamptz not null default now())`.execute(write);
         } else {
-          await createTenantSchema(write, schema, migrations.tenant);
+          await createTenantSchema(write, schema, migrations.tenant, mode);
         }
         // The source's tables: the target's are the same (both at the latest version) plus the marker.
         const tables = await schemaTables(read, schema);

@@ -6,7 +6,7 @@ import { sniffImage } from '../content/image-storage.ts';
 import type { DB } from '../db/schema.ts';
 import { errors } from '../errors.ts';
 import { notifyTenancyChanged, tenancyEvents } from '../tenancy/events.ts';
-import { applyMigrations, scopeTransaction } from '../tenancy/migration.ts';
+import { applyMigrations, scopeTransaction, statementMode } from '../tenancy/migration.ts';
 import {
   generateApiKey,
   mapOrganizationError,
@@ -151,7 +151,7 @@ class ArchiveLoader {
     const archived = JSON.parse(data.toString('utf8')) as { api_key?: string; config?: unknown; created_at?: string };
     const { manifest, target, trx } = this;
     this.#archivedConfig = archived.config ?? null;
-    await createTenantSchema(trx, target.schemaName, this.context.migrations.tenant.slice(0, manifest.migrations.length));
+    await createTenantSchema(trx, target.schemaName, this.context.migrations.tenant.slice(0, manifest.migrations.length), await statementMode(this.context.database.db));
     this.#tables = await this.checkedShapes();
 
     if (target.replacing) {
@@ -273,7 +273,7 @@ class ArchiveLoader {
         from json_each_text(${JSON.stringify(Object.fromEntries(this.#urls))}::json) m where t.url = m.key`.execute(trx);
     }
     await scopeTransaction(trx, schema);
-    await applyMigrations(trx, 'tenant', this.context.migrations.tenant.slice(this.manifest.migrations.length));
+    await applyMigrations(trx, 'tenant', this.context.migrations.tenant.slice(this.manifest.migrations.length), await statementMode(this.context.database.db));
     await moveSequencesPastRows(trx, schema, await schemaTables(trx, schema));
 
     const latest = this.context.migrations.tenant.length;
