@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { withRetentionFacts } from '../../src/learning/retention-facts.ts';
 import type { TestApp } from './app.ts';
 
@@ -12,6 +13,14 @@ export function analyticsFixtures(app: TestApp, schema = 'public') {
   const db = app.context.db;
   const tenant = db.withSchema(schema);
   const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+  // A workspace at a version before tenant migration 0002 (an older archive's) has no retention facts to store.
+  let factColumns: Promise<boolean> | undefined;
+  const storesRetentionFacts = () =>
+    (factColumns ??= sql<{ found: boolean }>`
+      select exists (select 1 from information_schema.columns
+        where table_schema = ${schema} and table_name = 'session' and column_name = 'retention_seconds') as found`
+      .execute(db)
+      .then(({ rows }) => rows[0]!.found));
 
   return {
     /** A user with any mix of identities (email, mobile, SSO id and organization). */
@@ -91,7 +100,7 @@ export function analyticsFixtures(app: TestApp, schema = 'public') {
     async session(plioId: number, userId: number, fields: { watchTime?: number; retention?: string } = {}) {
       const row = await tenant
         .insertInto('session')
-        .values({ plio_id: plioId, user_id: userId, watch_time: fields.watchTime ?? 0, ...withRetentionFacts(fields.retention ?? '') })
+        .values({ plio_id: plioId, user_id: userId, watch_time: fields.watchTime ?? 0, ...((await storesRetentionFacts()) ? withRetentionFacts(fields.retention ?? '') : { retention: fields.retention ?? '' }) })
         .returning('id')
         .executeTakeFirstOrThrow();
       return row.id;
