@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { initial } from '../../../src/migrations/tenant/0001-initial.ts';
 import { sessionRetentionReach } from '../../../src/migrations/tenant/0002-session-retention-reach.ts';
 import { contentOwners } from '../../../src/migrations/tenant/0003-content-owners.ts';
-import { appliedMigrations, applyMigrations, scopeTransaction } from '../../../src/tenancy/migration.ts';
+import { appliedMigrations, applyMigrations, scopeTransaction, statementMode } from '../../../src/tenancy/migration.ts';
 import { startApp, type TestApp } from '../../support/app.ts';
 import { addMembership, createUser, type TestUser } from '../../support/users.ts';
 import { buildPlio, client, temporaryMediaRoot } from './fixtures.ts';
@@ -174,11 +174,12 @@ describe('tenant migration 0003 gives existing videos and images an owner', () =
   after(() => app.close());
 
   it('takes the creator of the first plio that shows the row; rows no plio shows stay without one', async () => {
+    const mode = await statementMode(app.context.db);
     const ownerOf = await app.context.db.transaction().execute(async (trx) => {
       await sql`create schema owners_probe`.execute(trx);
       await scopeTransaction(trx, 'owners_probe');
       await appliedMigrations(trx, 'tenant'); // creates the ledger
-      await applyMigrations(trx, 'tenant', [initial, sessionRetentionReach]);
+      await applyMigrations(trx, 'tenant', [initial, sessionRetentionReach], mode);
       await sql`
         insert into video (id, url) values (1, 'shown'), (2, 'unused');
         insert into image (id, url) values (1, 'question'), (2, 'option'), (3, 'unused');
@@ -186,7 +187,7 @@ describe('tenant migration 0003 gives existing videos and images an owner', () =
         insert into item (id, plio_id, time) values (1, 2, 0);
         insert into question (id, item_id, image_id, option_images) values (1, 1, 1, '{"0": 2, "1": null}');
         insert into tag (id, name, slug) values (1, 'old', 'old')`.execute(trx);
-      await applyMigrations(trx, 'tenant', [contentOwners]);
+      await applyMigrations(trx, 'tenant', [contentOwners], mode);
       const { rows } = await sql<{ kind: string; id: number; created_by_id: number | null }>`
         select 'video' as kind, id, created_by_id from video union all
         select 'image', id, created_by_id from image union all
