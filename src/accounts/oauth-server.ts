@@ -16,7 +16,7 @@ import { verifyGoogleToken } from './google.ts';
 import { userForThrottledPassword } from './login.ts';
 import { findOAuthClient } from './oauth-clients.ts';
 import { ACCESS_TOKEN_SECONDS, findRefreshToken, REFRESH_TOKEN_SECONDS, spendRefreshToken, storeTokenPair, TOKEN_SCOPE, type TokenPair } from './tokens.ts';
-import type { AccountsDeps } from './routes/deps.ts';
+import type { AccountsDeps } from './accounts-deps.ts';
 import { userForEmail } from './users.ts';
 
 const SCOPE = TOKEN_SCOPE.split(' ');

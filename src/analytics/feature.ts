@@ -1,5 +1,5 @@
 import type { Feature } from '../feature.ts';
-import { analyticsRoutes } from './routes.ts';
+import { analyticsRoutes } from './analytics-routes.ts';
 
 /** A plio's metrics and its downloadable report. */
 export const analytics: Feature = {

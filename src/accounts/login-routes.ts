@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { errors } from '../../errors.ts';
-import { countingFailures } from '../abuse-limits.ts';
-import { signIn } from '../login.ts';
-import { defaultApplicationId } from '../oauth-clients.ts';
-import { requestOtp, verifyOtp } from '../otp.ts';
-import { normalizeMobile } from '../phone-numbers.ts';
-import { otpMessage } from '../sms.ts';
-import { userForExternalId, userForMobile } from '../users.ts';
-import type { AccountsDeps } from './deps.ts';
-import { bodyOf, documentedFields, textField } from './input.ts';
+import { errors } from '../errors.ts';
+import { countingFailures } from './abuse-limits.ts';
+import { signIn } from './login.ts';
+import { defaultApplicationId } from './oauth-clients.ts';
+import { requestOtp, verifyOtp } from './otp.ts';
+import { normalizeMobile } from './phone-numbers.ts';
+import { otpMessage } from './sms.ts';
+import { userForExternalId, userForMobile } from './users.ts';
+import type { AccountsDeps } from './accounts-deps.ts';
+import { bodyOf, documentedFields, textField } from './request-input.ts';
 
 /** The two logins without a client secret: OTP over SMS and third-party SSO by an organization's api_key. */
 export async function loginRoutes(app: FastifyInstance, deps: AccountsDeps): Promise<void> {

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { errors } from '../../errors.ts';
-import { createOAuthServer } from '../oauth-server.ts';
-import { revokeToken } from '../tokens.ts';
-import { userJson } from '../user-json.ts';
-import { findUser } from '../users.ts';
-import type { AccountsDeps } from './deps.ts';
-import { bodyOf, clientCredentials, documentedFields, textField } from './input.ts';
+import { errors } from '../errors.ts';
+import { createOAuthServer } from './oauth-server.ts';
+import { revokeToken } from './tokens.ts';
+import { userJson } from './user-json.ts';
+import { findUser } from './users.ts';
+import type { AccountsDeps } from './accounts-deps.ts';
+import { bodyOf, clientCredentials, documentedFields, textField } from './request-input.ts';
 
 const TokenRequest = documentedFields({
   grant_type: '`password`, `refresh_token` or `convert_token`',

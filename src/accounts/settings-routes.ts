@@ -1,8 +1,8 @@
 /** `…/:id/setting/` of users and organizations: PATCH replaces `config.settings`, other methods are a 405. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { errors } from '../../errors.ts';
-import { requireUser } from '../current-user.ts';
-import { bodyOf, isPlainObject } from './input.ts';
+import { errors } from '../errors.ts';
+import { requireUser } from './current-user.ts';
+import { bodyOf, isPlainObject } from './request-input.ts';
 
 /** The stored config with its `settings` replaced by the request body, as JSON for the column. */
 export function configWithSettings(config: unknown, request: FastifyRequest): string {

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { errors } from '../../errors.ts';
+import { errors } from '../errors.ts';
 
 /**
  * Reading loosely-typed request input (JSON or form bodies, query strings)

@@ -1,12 +1,12 @@
 import type {} from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { errors } from '../../errors.ts';
-import { hashToken, userForAccessToken } from '../tokens.ts';
-import { userJson } from '../user-json.ts';
-import { findUser } from '../users.ts';
-import type { AccountsDeps } from './deps.ts';
-import { pathId } from './input.ts';
+import { errors } from '../errors.ts';
+import { hashToken, userForAccessToken } from './tokens.ts';
+import { userJson } from './user-json.ts';
+import { findUser } from './users.ts';
+import type { AccountsDeps } from './accounts-deps.ts';
+import { pathId } from './request-input.ts';
 
 /**
  * The live user socket at `/api/v1/users/<id>`: pushes `{"user": …}` each

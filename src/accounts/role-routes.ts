@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { errors } from '../../errors.ts';
-import { requireUser } from '../current-user.ts';
-import { roleInOrganization } from '../memberships.ts';
-import { grantableRoles } from '../permissions.ts';
-import { listRoles, type Role } from '../roles.ts';
-import type { AccountsDeps } from './deps.ts';
-import { pathId } from './input.ts';
+import { errors } from '../errors.ts';
+import { requireUser } from './current-user.ts';
+import { roleInOrganization } from './memberships.ts';
+import { grantableRoles } from './permissions.ts';
+import { listRoles, type Role } from './roles.ts';
+import type { AccountsDeps } from './accounts-deps.ts';
+import { pathId } from './request-input.ts';
 
 const tags = ['roles'];
 

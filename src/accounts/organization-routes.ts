@@ -1,16 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { uniqueViolation } from '../../db/db-errors.ts';
-import type { RowUpdate } from '../../db/schema.ts';
-import { errors } from '../../errors.ts';
-import { notifyTenancyChanged, tenancyEvents } from '../../tenancy/events.ts';
-import { requireUser, type CurrentUser } from '../current-user.ts';
-import { roleInOrganization } from '../memberships.ts';
-import { organizationJson, type OrganizationRow } from '../organization-json.ts';
-import { canRenameOrganization, isAdminRole } from '../permissions.ts';
-import type { AccountsDeps } from './deps.ts';
-import { bodyOf, documentedFields, isPlainObject, pathId, textField } from './input.ts';
-import { configWithSettings, refuseOtherSettingMethods } from './settings.ts';
+import { uniqueViolation } from '../db/db-errors.ts';
+import type { RowUpdate } from '../db/schema.ts';
+import { errors } from '../errors.ts';
+import { notifyTenancyChanged, tenancyEvents } from '../tenancy/events.ts';
+import { requireUser, type CurrentUser } from './current-user.ts';
+import { roleInOrganization } from './memberships.ts';
+import { organizationJson, type OrganizationRow } from './organization-json.ts';
+import { canRenameOrganization, isAdminRole } from './permissions.ts';
+import type { AccountsDeps } from './accounts-deps.ts';
+import { bodyOf, documentedFields, isPlainObject, pathId, textField } from './request-input.ts';
+import { configWithSettings, refuseOtherSettingMethods } from './settings-routes.ts';
 
 const IdParams = Type.Object({ id: Type.String() });
 const tags = ['organizations'];

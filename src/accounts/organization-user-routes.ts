@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { errors } from '../../errors.ts';
-import { requireUser, type CurrentUser } from '../current-user.ts';
-import { adminOrganizationIds, findMembership, listMemberships, roleInOrganization, type MembershipWithRole } from '../memberships.ts';
-import { createMembership, deleteMembership, updateMembership, type MembershipInput } from '../membership-writes.ts';
-import { canGrant } from '../permissions.ts';
-import { findRole } from '../roles.ts';
-import type { AccountsDeps } from './deps.ts';
-import { booleanField, bodyOf, documentedFields, idField, pathId } from './input.ts';
+import { errors } from '../errors.ts';
+import { requireUser, type CurrentUser } from './current-user.ts';
+import { adminOrganizationIds, findMembership, listMemberships, roleInOrganization, type MembershipWithRole } from './memberships.ts';
+import { createMembership, deleteMembership, updateMembership, type MembershipInput } from './membership-writes.ts';
+import { canGrant } from './permissions.ts';
+import { findRole } from './roles.ts';
+import type { AccountsDeps } from './accounts-deps.ts';
+import { booleanField, bodyOf, documentedFields, idField, pathId } from './request-input.ts';
 
 const IdParams = Type.Object({ id: Type.String() });
 const tags = ['organization-users'];
