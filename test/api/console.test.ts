@@ -186,6 +186,12 @@ describe('operator console over HTTP', () => {
     const manifest = JSON.parse((await archiveEntries(archive)).get('manifest.json')!.toString());
     assert.equal(manifest.organization.shortcode, 'portable');
 
+    const { shortcode: workspaceShortcode } = await app.context.db.selectFrom('public.organization').select('shortcode').where('schema_name', '=', 'public').executeTakeFirstOrThrow();
+    const workspace = await visitor.request('GET', `/console/organizations/${workspaceShortcode}/export`);
+    assert.equal(workspace.statusCode, 400);
+    assert.match(workspace.body, /cannot be exported/);
+    assert.equal((await visitor.request('GET', '/console/organizations/nowhere/export')).statusCode, 404);
+
     const imported = await visitor.upload(`${page}/import`, { mode: 'new', shortcode: 'portable-copy', name: 'Portable copy' }, archive);
     assert.equal(imported.statusCode, 303);
     assert.equal(imported.headers.location, '/console/organizations/portable-copy');

@@ -4,6 +4,7 @@ import { createMembership, deleteMembership, updateMembership } from '../../acco
 import { findRole, listRoles } from '../../accounts/roles.ts';
 import { userByEmailOrPhone } from '../../accounts/user-admin.ts';
 import { liveUsers } from '../../accounts/users.ts';
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { createImageStorage } from '../../content/image-storage.ts';
@@ -91,17 +92,21 @@ export async function organizationPages(scope: FastifyInstance, deps: ConsoleDep
 
   /** The organization's archive (docs/export.md), streamed as it is written. */
   scope.get('/organizations/:shortcode/export', async (request, reply) => {
-    // Looked up first, so an unknown shortcode is a page, not a broken download.
-    const organization = await tenancy.organizations.get(shortcodeOf(request));
+    const shortcode = shortcodeOf(request);
     const out = new PassThrough();
-    exportOrganization(portability, organization.shortcode, out).catch((error: unknown) => {
+    const exporting = exportOrganization(portability, shortcode, out);
+    // Until the first byte, a refusal (unknown shortcode, the personal
+    // workspace) is still a page in words; after it, the download is cut,
+    // never left looking complete.
+    await Promise.race([once(out, 'readable'), exporting]);
+    exporting.catch((error: unknown) => {
       request.log.error({ err: error }, 'console export failed');
-      out.destroy(error as Error); // the client sees a cut download, not a complete-looking file
+      out.destroy(error as Error);
     });
     const day = new Date().toISOString().slice(0, 10);
     return reply
       .header('content-type', 'application/gzip')
-      .header('content-disposition', `attachment; filename="${organization.shortcode}-${day}.plio.tar.gz"`)
+      .header('content-disposition', `attachment; filename="${shortcode}-${day}.plio.tar.gz"`)
       .send(out);
   });
 
