@@ -8,7 +8,7 @@ import { issueTokens } from '../../src/accounts/tokens.ts';
 import { createImageStorage } from '../../src/content/image-storage.ts';
 import type { DB } from '../../src/db/schema.ts';
 import { migrations } from '../../src/migrations/index.ts';
-import type { MigrationSets } from '../../src/tenancy/migration.ts';
+import { statementMode, type MigrationSets } from '../../src/tenancy/migration.ts';
 import { exportOrganization, type PortabilityContext } from '../../src/portability/export.ts';
 import { importOrganization, type ImportOptions } from '../../src/portability/import.ts';
 import { sha256, type Manifest } from '../../src/portability/archive.ts';
@@ -222,7 +222,7 @@ export async function seedLargePlio(
 export async function downgradeArchive(app: TestApp, archive: Buffer, older: MigrationSets['tenant']): Promise<Buffer> {
   const schema = `port_older_${process.pid}`;
   const shapes = await app.context.db.transaction().execute(async (trx) => {
-    await createTenantSchema(trx, schema, older);
+    await createTenantSchema(trx, schema, older, await statementMode(trx));
     const tables = new Map((await schemaTables(trx, schema)).map((shape) => [shape.name, shape.columns]));
     await dropTenantSchema(trx, schema);
     return tables;
