@@ -187,6 +187,8 @@ export const errors = {
     () => 'You are not a member of the workspace you are copying to.',
   ),
   itemIdsNotProvided: error('ITEM_IDS_NOT_PROVIDED', 400, () => 'item id(s) not provided'),
+  archiveRequired: error('ARCHIVE_REQUIRED', 400, () => 'Choose an archive file (.plio.tar.gz) to import.'),
+  archiveTooLarge: error('ARCHIVE_TOO_LARGE', 413, (limit: string) => `The archive is larger than ${limit}, the most the console accepts; import it with plio org import instead.`),
   itemIdsNotAList: error('ITEM_IDS_NOT_A_LIST', 400, () => 'id should contain a list of item ids to be deleted'),
   itemIdsNotFound: error('ITEM_IDS_NOT_FOUND', 404, () => 'one or more of the ids provided do not exist'),
   imageRequired: () =>

@@ -3,9 +3,9 @@
  * (served at `/media/...`), or an S3 bucket when one is configured. The rest
  * of the code knows only this interface.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config.ts';
 
 export interface ImageStorage {
@@ -15,6 +15,8 @@ export interface ImageStorage {
   read(key: string): Promise<{ data: Buffer; contentType: string } | undefined>;
   /** Reads a stored file back wherever it is kept (exports); `undefined` when it is missing. */
   load(key: string): Promise<Buffer | undefined>;
+  /** Removes every file stored for `schema` (a failed import's, which no row names). */
+  removeSchema(schema: string): Promise<void>;
 }
 
 /**
@@ -59,6 +61,10 @@ class LocalImageStorage implements ImageStorage {
   async load(key: string): Promise<Buffer | undefined> {
     return (await this.read(key))?.data;
   }
+
+  async removeSchema(schema: string): Promise<void> {
+    await rm(join(this.#root, schema), { recursive: true, force: true });
+  }
 }
 
 class S3ImageStorage implements ImageStorage {
@@ -86,6 +92,16 @@ class S3ImageStorage implements ImageStorage {
     } catch (error) {
       if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
       throw error;
+    }
+  }
+
+  async removeSchema(schema: string): Promise<void> {
+    for (let token: string | undefined, more = true; more; ) {
+      const page = await this.#client.send(new ListObjectsV2Command({ Bucket: this.s3.bucket, Prefix: `${schema}/`, ContinuationToken: token }));
+      const keys = (page.Contents ?? []).flatMap((object) => (object.Key ? [{ Key: object.Key }] : []));
+      if (keys.length > 0) await this.#client.send(new DeleteObjectsCommand({ Bucket: this.s3.bucket, Delete: { Objects: keys, Quiet: true } }));
+      token = page.NextContinuationToken;
+      more = page.IsTruncated === true;
     }
   }
 }

@@ -19,6 +19,7 @@ import { createTenantSchema, dropTenantSchema } from '../tenancy/provisioning.ts
 import { generateSchemaName, PUBLIC_SCHEMA } from '../tenancy/schema-name.ts';
 import { MANIFEST_PATH, readEntries, sha256, type ArchiveEntry, type Manifest } from './archive.ts';
 import { schemaTables, type TableShape } from './catalog.ts';
+import { deferKeys, restoreKeys, type DeferredKeys } from './deferred-keys.ts';
 import { insertJsonRows, moveSequencesPastRows } from './row-load.ts';
 import type { PortabilityContext, Progress } from './export.ts';
 import { importUsers, jsonArray, newUserMapping, type UserMapping } from './users.ts';
@@ -51,11 +52,13 @@ export interface ImportResult {
  *
  * `open` is called twice: the first pass verifies every checksum and the
  * schema version before anything is written; the second loads, in one
- * transaction. The schema is created at the archive's version, loaded, then
- * migrated forward here, so older archives import too. A failure (or a kill)
+ * transaction. The schema is created at the archive's version, loaded with
+ * its foreign keys and secondary indexes off (built once after the load:
+ * `deferred-keys.ts`), then migrated forward here, so older archives import
+ * too. A failure (or a kill)
  * at any point leaves nothing: no organization, schema, user or membership.
- * Media files are stored under the new schema's folder as they are read;
- * after a failure they stay there, referenced by nothing.
+ * Media files are stored under the new schema's folder as they are read,
+ * and removed again when the load fails.
  *
  * @example
  * await importOrganization(context, () => createReadStream('af.plio.tar.gz'), { shortcode: 'af2' });
@@ -95,6 +98,11 @@ export async function importOrganization(context: PortabilityContext, open: () =
       }
       return loader.finish();
     })
+    .catch(async (error: unknown) => {
+      // The schema was never committed: its media are referenced by nothing.
+      await context.storage.removeSchema(schemaName);
+      throw error;
+    })
     .catch(mapOrganizationError({ shortcode, schemaName }));
   tenancyEvents.emit('changed');
   await credentialsChanged(context.database.db, loaded.changedUsers);
@@ -115,6 +123,7 @@ class ArchiveLoader {
   #organization: Organization | undefined;
   #archivedConfig: unknown = null;
   #tables = new Map<string, TableShape>();
+  #deferredKeys: DeferredKeys = { foreignKeys: [], indexes: [] };
   readonly #users: UserMapping = newUserMapping();
   #userIdsJson: string | undefined;
   readonly #urls = new Map<string, string>();
@@ -153,6 +162,7 @@ class ArchiveLoader {
     this.#archivedConfig = archived.config ?? null;
     await createTenantSchema(trx, target.schemaName, this.context.migrations.tenant.slice(0, manifest.migrations.length), await statementMode(this.context.database.db));
     this.#tables = await this.checkedShapes();
+    this.#deferredKeys = await deferKeys(trx, target.schemaName);
 
     if (target.replacing) {
       this.#organization = target.replacing;
@@ -273,6 +283,7 @@ class ArchiveLoader {
         from json_each_text(${JSON.stringify(Object.fromEntries(this.#urls))}::json) m where t.url = m.key`.execute(trx);
     }
     await scopeTransaction(trx, schema);
+    await restoreKeys(trx, schema, this.#deferredKeys);
     await applyMigrations(trx, 'tenant', this.context.migrations.tenant.slice(this.manifest.migrations.length), await statementMode(this.context.database.db));
     await moveSequencesPastRows(trx, schema, await schemaTables(trx, schema));
 

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { createUser } from '../../src/accounts/users.ts';
 import { listOrganizationPage } from '../../src/tenancy/organization-page.ts';
 import { startApp, type TestApp } from '../support/app.ts';
+import { archiveEntries, seedOrganization } from '../support/portability.ts';
 
 const ADMIN = { email: 'console-admin@example.org', password: 'admin-pass-1' };
 
@@ -13,14 +14,18 @@ class Visitor {
   constructor(private readonly app: TestApp) {}
 
   async request(method: 'GET' | 'POST', url: string, form?: Record<string, string>) {
+    return this.send(method, url, form && { type: 'application/x-www-form-urlencoded', payload: new URLSearchParams(form).toString() });
+  }
+
+  private async send(method: 'GET' | 'POST', url: string, body?: { type: string; payload: string | Buffer }) {
     const response = await this.app.request({
       method,
       url,
       headers: {
         cookie: [...this.cookies].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('; '),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...(body && { 'content-type': body.type }),
       },
-      ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
+      ...(body && { payload: body.payload }),
     });
     for (const cookie of response.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
       if (cookie.value === '' || (cookie.expires && cookie.expires.getTime() < Date.now())) this.cookies.delete(cookie.name);
@@ -39,6 +44,26 @@ class Visitor {
 
   async post(url: string, form: Record<string, string>, pageWithForm = '/console/organizations') {
     return this.request('POST', url, { _csrf: await this.csrf(pageWithForm), ...form });
+  }
+
+  /** Posts a multipart form with one archive file, as the import form does. */
+  async upload(url: string, fields: Record<string, string>, archive: Buffer, pageWithForm = url.replace(/\/import$/, '')) {
+    const boundary = 'console-upload';
+    const parts = Object.entries({ _csrf: await this.csrf(pageWithForm), ...fields }).map(
+      ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+    );
+    const payload = Buffer.concat([
+      Buffer.from(parts.join('')),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="archive"; filename="org.plio.tar.gz"\r\nContent-Type: application/gzip\r\n\r\n`),
+      archive,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    return this.send('POST', url, { type: `multipart/form-data; boundary=${boundary}`, payload });
+  }
+
+  /** The flash message the page shows after a redirect. */
+  async flash(page: string): Promise<string> {
+    return (await this.request('GET', page)).body;
   }
 
   async signIn(email = ADMIN.email, password = ADMIN.password) {
@@ -145,6 +170,67 @@ describe('operator console over HTTP', () => {
     assert.equal(await app.context.tenancy.organizations.findByShortcode('doomed'), undefined);
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from information_schema.schemata where schema_name = ${doomed.schemaName}`.execute(app.context.db);
     assert.equal(rows[0]!.n, 0);
+  });
+
+  it('downloads an export and imports it back from an upload: new, taken shortcode, damaged, replace, no token', async () => {
+    const visitor = new Visitor(app);
+    await visitor.signIn();
+    await seedOrganization(app, 'portable');
+    const page = '/console/organizations/portable';
+    assert.match((await visitor.request('GET', page)).body, /href="\/console\/organizations\/portable\/export"/);
+    const download = await visitor.request('GET', `${page}/export`);
+    assert.equal(download.statusCode, 200);
+    assert.equal(download.headers['content-type'], 'application/gzip');
+    assert.match(String(download.headers['content-disposition']), /^attachment; filename="portable-\d{4}-\d{2}-\d{2}\.plio\.tar\.gz"$/);
+    const archive = download.rawPayload;
+    const manifest = JSON.parse((await archiveEntries(archive)).get('manifest.json')!.toString());
+    assert.equal(manifest.organization.shortcode, 'portable');
+
+    const { shortcode: workspaceShortcode } = await app.context.db.selectFrom('public.organization').select('shortcode').where('schema_name', '=', 'public').executeTakeFirstOrThrow();
+    const workspace = await visitor.request('GET', `/console/organizations/${workspaceShortcode}/export`);
+    assert.equal(workspace.statusCode, 400);
+    assert.match(workspace.body, /cannot be exported/);
+    assert.equal((await visitor.request('GET', '/console/organizations/nowhere/export')).statusCode, 404);
+
+    const imported = await visitor.upload(`${page}/import`, { mode: 'new', shortcode: 'portable-copy', name: 'Portable copy' }, archive);
+    assert.equal(imported.statusCode, 303);
+    assert.equal(imported.headers.location, '/console/organizations/portable-copy');
+    assert.match(await visitor.flash('/console/organizations/portable-copy'), /Imported Portable copy \(portable-copy\): \d+ rows, 1 media file\(s\)/);
+    const copy = await app.context.tenancy.organizations.get('portable-copy');
+    const plios = await app.context.db.withSchema(copy.schemaName).selectFrom('plio').select('name').orderBy('id').execute();
+    assert.deepEqual(plios.map((p) => p.name), ['Photosynthesis', 'Draft']);
+
+    const count = async () => (await app.context.db.selectFrom('public.organization').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow()).n;
+    const before = await count();
+    const taken = await visitor.upload(`${page}/import`, { mode: 'new' }, archive);
+    assert.equal(taken.headers.location, page);
+    assert.match(await visitor.flash(page), /an organization with shortcode &quot;portable&quot; already exists/);
+    const damaged = Buffer.from(archive);
+    damaged[Math.floor(damaged.length / 2)]! ^= 0x55;
+    await visitor.upload(`${page}/import`, { mode: 'new', shortcode: 'portable-bad' }, damaged);
+    assert.match(await visitor.flash(page), /not a usable Plio organization archive: the compressed data is damaged .*; nothing was imported/);
+    const none = await visitor.upload(`${page}/import`, { mode: 'new', shortcode: 'portable-none' }, Buffer.alloc(0));
+    assert.equal(none.statusCode, 303);
+    assert.equal(await count(), before);
+
+    // Restore: the organization keeps its id, its data becomes the archive's.
+    const original = await app.context.tenancy.organizations.get('portable');
+    await app.context.db.withSchema(original.schemaName).updateTable('plio').set({ name: 'Changed since' }).execute();
+    await visitor.upload(`${page}/import`, { mode: 'replace' }, archive);
+    assert.match(await visitor.flash(page), /Replaced the data of Org portable \(portable\)/);
+    const restored = await app.context.tenancy.organizations.get('portable');
+    assert.equal(restored.id, original.id);
+    assert.notEqual(restored.schemaName, original.schemaName);
+    const names = await app.context.db.withSchema(restored.schemaName).selectFrom('plio').select('name').orderBy('id').execute();
+    assert.deepEqual(names.map((p) => p.name), ['Photosynthesis', 'Draft']);
+
+    // Without a session, or without the form's token, nothing is imported.
+    const stranger = await new Visitor(app).upload(`${page}/import`, { mode: 'new', shortcode: 'portable-stranger' }, archive, '/console/sign-in');
+    assert.equal(stranger.statusCode, 303);
+    assert.match(String(stranger.headers.location), /^\/console\/sign-in/);
+    const forged = await visitor.request('POST', `${page}/import`, { mode: 'new', shortcode: 'portable-forged' });
+    assert.equal(forged.statusCode, 403);
+    assert.equal(await count(), before);
   });
 
   it('renames, saves settings and clones through the registry', async () => {

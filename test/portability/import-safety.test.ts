@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { migrations } from '../../src/migrations/index.ts';
+import { sha256 } from '../../src/portability/archive.ts';
 import type { MigrationSets } from '../../src/tenancy/migration.ts';
 import { startApp, type TestApp } from '../support/app.ts';
-import { apiAnswers, archiveEntries, exportToBuffer, importFromBuffer, packArchive, seedOrganization, signInAs } from '../support/portability.ts';
+import { apiAnswers, archiveEntries, downgradeArchive, exportToBuffer, importFromBuffer, packArchive, seedOrganization, signInAs } from '../support/portability.ts';
 import { schemaNames } from '../support/tenancy.ts';
 import { addMembership } from '../support/users.ts';
 
@@ -35,6 +36,7 @@ describe('import refuses what it cannot trust, before writing anything', () => {
     media = mkdtempSync(join(tmpdir(), 'plio-port-safety-'));
     source = await startApp({ MEDIA_ROOT: join(media, 'source') });
     target = await startApp({ MEDIA_ROOT: join(media, 'target') });
+    mkdirSync(join(media, 'target'), { recursive: true });
     await seedOrganization(source, 'af');
     archive = await exportToBuffer(source, 'af');
   });
@@ -65,6 +67,20 @@ describe('import refuses what it cannot trust, before writing anything', () => {
     const part = [...entries.keys()].find((path) => path.startsWith('tables/session/'))!;
     entries.set(part, Buffer.from(entries.get(part)!.toString().replace('"watch_time":30', '"watch_time":31')));
     await refused(await packArchive(entries), new RegExp(`"${part}" fails its checksum`));
+  });
+
+  it('refuses rows pointing at rows the archive lacks, and removes the media it had stored', async () => {
+    const entries = await archiveEntries(archive);
+    const part = [...entries.keys()].find((path) => path.startsWith('tables/question/'))!;
+    const lines = entries.get(part)!.toString().replace(/"image_id":\d+/, '"image_id":999');
+    entries.set(part, Buffer.from(lines));
+    const manifest = JSON.parse(entries.get('manifest.json')!.toString());
+    const files = manifest.files.map((file: { path: string }) => (file.path === part ? { ...file, bytes: lines.length, sha256: sha256(Buffer.from(lines)) } : file));
+    entries.set('manifest.json', Buffer.from(JSON.stringify({ ...manifest, files })));
+    assert.ok(manifest.media.length > 0, 'the archive carries an image, stored before the tables load');
+    const mediaBefore = readdirSync(join(media, 'target'), { recursive: true }).sort();
+    await refused(await packArchive(entries), /^not a usable Plio organization archive: rows of table "question" point at rows it does not carry \(FOREIGN KEY \(image_id\) REFERENCES .*image\(id\)/);
+    assert.deepEqual(readdirSync(join(media, 'target'), { recursive: true }).sort(), mediaBefore);
   });
 
   it('refuses foreign files', async () => {
@@ -121,30 +137,36 @@ describe('import refuses what it cannot trust, before writing anything', () => {
 
 describe('archives across schema versions', () => {
   const [first, ...later] = migrations.tenant;
-  // A tenant migration another stream might add this week: a column naming a user.
-  const addedColumn = { name: '9000-video-owner', sql: 'alter table video add column created_by_id bigint, add column caption text' };
-  const older: MigrationSets = { shared: migrations.shared, tenant: [first!] };
+  // A tenant migration another stream might add: a column naming a user, and one that does not. No real migration adds either.
+  const addedColumn = { name: '9000-video-reviewer', sql: 'alter table video add column reviewed_by_id bigint, add column caption text' };
   const newer: MigrationSets = { shared: migrations.shared, tenant: [...migrations.tenant, addedColumn] };
   const apps: TestApp[] = [];
   after(() => Promise.all(apps.map((app) => app.close())));
 
   it('imports an older archive and migrates it forward after loading', async () => {
-    const source = await startApp({}, { migrationSets: older });
+    const source = await startApp();
     const target = await startApp();
     apps.push(source, target);
     const seeded = await seedOrganization(source, 'old');
-    const archive = await exportToBuffer(source, 'old', older);
+    // As an installation at tenant migration 0001 alone would have written it.
+    const archive = await downgradeArchive(source, await exportToBuffer(source, 'old'), [first!]);
     const manifest = JSON.parse((await archiveEntries(archive)).get('manifest.json')!.toString());
     assert.equal(manifest.schema_version, 1);
+    assert.ok(!manifest.tables.find((t: { name: string }) => t.name === 'session').columns.includes('retention_reach'));
 
     const result = await importFromBuffer(target, archive);
     assert.equal(result.organization.schemaVersion, migrations.tenant.length);
     const ledger = await sql<{ name: string }>`select name from ${sql.table(`${result.organization.schemaName}.plio_migration`)} order by name`.execute(target.context.db);
     assert.deepEqual(ledger.rows.map((r) => r.name), migrations.tenant.map((m) => m.name));
     assert.ok(later.length > 0);
+    const tenant = target.context.db.withSchema(result.organization.schemaName);
     // 0002's columns, filled in for the loaded sessions by the forward migration.
-    const sessions = await target.context.db.withSchema(result.organization.schemaName).selectFrom('session').select(['retention_seconds', 'retention_reach']).where('deleted_at', 'is', null).execute();
+    const sessions = await tenant.selectFrom('session').select(['retention_seconds', 'retention_reach']).where('deleted_at', 'is', null).execute();
     assert.deepEqual(sessions, [1, 2, 3].map(() => ({ retention_seconds: 5, retention_reach: 5 })));
+    // 0003's owners, backfilled from the plio that shows them and remapped to this installation's users.
+    const { rows: owners } = await sql<{ email: string }>`
+      select u.email from ${sql.table(`${result.organization.schemaName}.video`)} v join public."user" u on u.id = v.created_by_id`.execute(target.context.db);
+    assert.deepEqual(owners, [{ email: 'admin@old.example.org' }]);
     const answers = await apiAnswers(target, await signInAs(target, 'admin@old.example.org'), 'old', seeded.plios);
     assert.equal((answers[`metrics ${seeded.plios[0]}`] as { unique_viewers: number }).unique_viewers, 3);
   });
@@ -155,12 +177,12 @@ describe('archives across schema versions', () => {
     apps.push(source, target);
     const seeded = await seedOrganization(source, 'col');
     const schema = seeded.organization.schemaName;
-    await source.context.db.withSchema(schema).updateTable('video' as never).set({ created_by_id: seeded.admin.id, caption: 'Leaves' } as never).execute();
+    await source.context.db.withSchema(schema).updateTable('video' as never).set({ reviewed_by_id: seeded.admin.id, caption: 'Leaves' } as never).execute();
     for (let i = 0; i < 4; i++) await target.context.db.insertInto('public.user').values({ email: `shift${i}@example.org` }).execute();
 
     const result = await importFromBuffer(target, await exportToBuffer(source, 'col', newer), {}, newer);
     const { rows } = await sql<{ email: string; caption: string }>`
-      select u.email, v.caption from ${sql.table(`${result.organization.schemaName}.video`)} v join public."user" u on u.id = v.created_by_id`.execute(target.context.db);
+      select u.email, v.caption from ${sql.table(`${result.organization.schemaName}.video`)} v join public."user" u on u.id = v.reviewed_by_id`.execute(target.context.db);
     assert.deepEqual(rows, [{ email: 'admin@col.example.org', caption: 'Leaves' }]);
   });
 });

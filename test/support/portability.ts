@@ -8,9 +8,12 @@ import { issueTokens } from '../../src/accounts/tokens.ts';
 import { createImageStorage } from '../../src/content/image-storage.ts';
 import type { DB } from '../../src/db/schema.ts';
 import { migrations } from '../../src/migrations/index.ts';
-import type { MigrationSets } from '../../src/tenancy/migration.ts';
+import { statementMode, type MigrationSets } from '../../src/tenancy/migration.ts';
 import { exportOrganization, type PortabilityContext } from '../../src/portability/export.ts';
 import { importOrganization, type ImportOptions } from '../../src/portability/import.ts';
+import { sha256, type Manifest } from '../../src/portability/archive.ts';
+import { schemaTables } from '../../src/portability/catalog.ts';
+import { createTenantSchema, dropTenantSchema } from '../../src/tenancy/provisioning.ts';
 import type { TestApp } from './app.ts';
 import { analyticsFixtures } from './analytics-fixtures.ts';
 import { addMembership, createUser, type TestUser } from './users.ts';
@@ -206,4 +209,49 @@ export async function seedLargePlio(
     select s.id, (array['played', 'paused', 'option_selected', 'video_seeked'])[1 + g % 4], g * 7.5, jsonb_build_object('itemIndex', g % ${questions})
     from ${t('session')} s, generate_series(1, ${events}) g where s.plio_id = ${plioId}`.execute(db);
   return { plioId, uuid: `large${label}` };
+}
+
+/**
+ * `archive` as an installation at `older` tenant migrations would have
+ * written it: each table's rows cut down to the columns that version's schema
+ * has (read from a schema `app` creates at that version and drops again),
+ * tables it lacks left out, manifest and checksums rewritten. Today's code
+ * cannot seed an older schema itself (it writes columns later migrations
+ * added), so this is how the tests make an "older archive".
+ */
+export async function downgradeArchive(app: TestApp, archive: Buffer, older: MigrationSets['tenant']): Promise<Buffer> {
+  const schema = `port_older_${process.pid}`;
+  const shapes = await app.context.db.transaction().execute(async (trx) => {
+    await createTenantSchema(trx, schema, older, await statementMode(trx));
+    const tables = new Map((await schemaTables(trx, schema)).map((shape) => [shape.name, shape.columns]));
+    await dropTenantSchema(trx, schema);
+    return tables;
+  });
+  const entries = await archiveEntries(archive);
+  const manifest = JSON.parse(entries.get('manifest.json')!.toString()) as Manifest;
+  const kept = new Map<string, Buffer>();
+  for (const [path, data] of entries) {
+    if (path === 'manifest.json') continue;
+    const [folder, table] = path.split('/');
+    if (folder !== 'tables') {
+      kept.set(path, data);
+      continue;
+    }
+    const columns = shapes.get(table!);
+    if (!columns) continue;
+    const lines = data.toString('utf8').split('\n').filter(Boolean).map((line) => {
+      const row = JSON.parse(line) as Record<string, unknown>;
+      return JSON.stringify(Object.fromEntries(columns.map((column) => [column, row[column]])));
+    });
+    kept.set(path, Buffer.from(lines.map((line) => `${line}\n`).join('')));
+  }
+  const rewritten: Manifest = {
+    ...manifest,
+    schema_version: older.length,
+    migrations: older.map((migration) => migration.name),
+    tables: manifest.tables.filter((table) => shapes.has(table.name)).map((table) => ({ ...table, columns: shapes.get(table.name)! })),
+    files: [...kept].map(([path, data]) => ({ path, bytes: data.length, sha256: sha256(data) })),
+  };
+  kept.set('manifest.json', Buffer.from(JSON.stringify(rewritten)));
+  return packArchive(kept);
 }

@@ -4,9 +4,17 @@ import { createMembership, deleteMembership, updateMembership } from '../../acco
 import { findRole, listRoles } from '../../accounts/roles.ts';
 import { userByEmailOrPhone } from '../../accounts/user-admin.ts';
 import { liveUsers } from '../../accounts/users.ts';
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { createImageStorage } from '../../content/image-storage.ts';
 import { errors } from '../../errors.ts';
+import { migrations } from '../../migrations/index.ts';
+import { exportOrganization, type PortabilityContext } from '../../portability/export.ts';
+import { importOrganization } from '../../portability/import.ts';
 import { listOrganizationPage } from '../../tenancy/organization-page.ts';
 import { PUBLIC_SCHEMA } from '../../tenancy/schema-name.ts';
+import { acceptArchiveUploads, ARCHIVE_UPLOAD_MAX_BYTES, uploadedArchive } from '../archive-upload.ts';
 import { act, field, pathNumber, type ConsoleDeps } from '../feature.ts';
 import { CONSOLE_PATH } from '../session.ts';
 import { renderFragment, renderPage } from '../views.ts';
@@ -16,8 +24,8 @@ const PAGE_SIZE = 25;
 
 /**
  * Organizations: the paginated, searchable list, creation, and one
- * organization's page with its domains, members, settings, rename, clone
- * and deletion.
+ * organization's page with its domains, members, settings, rename, clone,
+ * export, import and deletion.
  */
 export async function organizationPages(scope: FastifyInstance, deps: ConsoleDeps): Promise<void> {
   const { db, tenancy } = deps.context;
@@ -76,6 +84,49 @@ export async function organizationPages(scope: FastifyInstance, deps: ConsoleDep
       members,
       roles,
       config: JSON.stringify(organization.config ?? {}, null, 2),
+      importMaxMiB: ARCHIVE_UPLOAD_MAX_BYTES / (1024 * 1024),
+    });
+  });
+
+  const portability: PortabilityContext = { database: deps.context.database, storage: createImageStorage(deps.context.config), migrations };
+
+  /** The organization's archive (docs/export.md), streamed as it is written. */
+  scope.get('/organizations/:shortcode/export', async (request, reply) => {
+    const shortcode = shortcodeOf(request);
+    const out = new PassThrough();
+    const exporting = exportOrganization(portability, shortcode, out);
+    // Until the first byte, a refusal (unknown shortcode, the personal
+    // workspace) is still a page in words; after it, the download is cut,
+    // never left looking complete.
+    await Promise.race([once(out, 'readable'), exporting]);
+    exporting.catch((error: unknown) => {
+      request.log.error({ err: error }, 'console export failed');
+      out.destroy(error as Error);
+    });
+    const day = new Date().toISOString().slice(0, 10);
+    return reply
+      .header('content-type', 'application/gzip')
+      .header('content-disposition', `attachment; filename="${shortcode}-${day}.plio.tar.gz"`)
+      .send(out);
+  });
+
+  /** An archive imported as a new organization, or replacing this one's data. */
+  await scope.register(async (uploads) => {
+    await acceptArchiveUploads(uploads);
+    uploads.post('/organizations/:shortcode/import', async (request, reply) => {
+      const here = shortcodeOf(request);
+      return act(reply, pageOf(here), async () => {
+        const archive = uploadedArchive(request);
+        const replace = field(request, 'mode') === 'replace';
+        const shortcode = field(request, 'shortcode');
+        const name = field(request, 'name');
+        const options = replace ? { shortcode: here, replace } : { ...(shortcode && { shortcode }), ...(name && { name }) };
+        const result = await importOrganization(portability, () => createReadStream(archive), options);
+        const { organization } = result;
+        const skipped = result.skippedDomains.length ? ` Left out domain(s) used by another organization: ${result.skippedDomains.join(', ')}.` : '';
+        const text = `${result.replaced ? 'Replaced the data of' : 'Imported'} ${organization.name} (${organization.shortcode}): ${result.rows} rows, ${result.media} media file(s), ${result.users.matched} member(s) matched and ${result.users.created} created.${skipped}`;
+        return { text, to: pageOf(organization.shortcode) };
+      });
     });
   });
 
