@@ -85,8 +85,8 @@ describe('deleting an organization', () => {
     const silentServer = async () => {
       const session = new pg.Client({ connectionString: app.database.url });
       await session.connect();
-      await session.query('select pg_advisory_lock_shared($1::int4, $2::int4)', [...SERVING_LOCK]);
-      return session;
+      const { rows } = await session.query<{ pid: number }>('select pg_backend_pid() as pid, pg_advisory_lock_shared($1::int4, $2::int4)', [...SERVING_LOCK]);
+      return Object.assign(session, { pid: rows[0]!.pid });
     };
     const noChange = async () => undefined;
 
@@ -96,7 +96,7 @@ describe('deleting an organization', () => {
         const warnings: number[][] = [];
         const confirmations = new ReloadConfirmations(app.database, (pids) => void warnings.push([...pids]), 300);
         await confirmations.transaction(app.context.db, noChange);
-        assert.deepEqual(warnings, [[silent.processID]]);
+        assert.deepEqual(warnings, [[silent.pid]]);
       } finally {
         await silent.end();
       }
