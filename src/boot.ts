@@ -10,6 +10,7 @@ import { createLogger } from './logger.ts';
 import { migrations } from './migrations/index.ts';
 import { loadSecretKey } from './secret-key.ts';
 import { TenantDirectory } from './tenancy/directory.ts';
+import { ReloadConfirmations } from './tenancy/reload-confirmations.ts';
 import type { MigrationSets } from './tenancy/migration.ts';
 import { PUBLIC_SCHEMA } from './tenancy/schema-name.ts';
 import { createTenancy, type Tenancy } from './tenancy/tenancy.ts';
@@ -41,7 +42,10 @@ export async function boot(config: Config, options: BootOptions = {}): Promise<R
   const database = options.database ?? (await openDatabase(config, { timeouts: config.databaseTimeouts }));
   const features = options.features ?? allFeatures;
   try {
-    const tenancy = createTenancy(database.db, options.migrationSets ?? migrations);
+    const confirmations = new ReloadConfirmations(database, (pids, timeoutMs) =>
+      log.warn({ pids }, `tenancy change: ${pids.length} server process(es) did not confirm their reload within ${timeoutMs} ms`),
+    );
+    const tenancy = createTenancy(database.db, options.migrationSets ?? migrations, confirmations);
     await migrateAll(tenancy, log);
     await ensurePublicTenant(tenancy, config.defaultTenant);
     const directory = new TenantDirectory(database.db, config.defaultTenant);

@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from '../config.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { migrations } from '../migrations/index.ts';
+import { ReloadConfirmations } from '../tenancy/reload-confirmations.ts';
 import { createTenancy, type Tenancy } from '../tenancy/tenancy.ts';
 
 /** An open database and the tenancy registry, for one command. */
@@ -19,7 +20,11 @@ export async function withSession<T>(work: (session: CommandSession) => Promise<
   const config = loadConfig();
   const database = await openDatabase(config);
   try {
-    const tenancy = createTenancy(database.db, migrations);
+    // A delete from the CLI, too, returns once every running server stopped serving the organization.
+    const confirmations = new ReloadConfirmations(database, (pids, timeoutMs) =>
+      process.stderr.write(`warning: ${pids.length} server process(es) did not confirm within ${timeoutMs} ms that they stopped serving (backend pids ${pids.join(', ')})\n`),
+    );
+    const tenancy = createTenancy(database.db, migrations, confirmations);
     if (options.prepare ?? true) {
       const report = await tenancy.migrator.run({ schemas: ['public'] });
       if (report.failed.length > 0) throw new Error(`migrating public failed: ${report.failed[0]!.error}`);

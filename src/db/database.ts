@@ -35,7 +35,16 @@ export interface Database {
    *
    * The embedded database has no other process, so it never calls back.
    */
-  listen(channel: string, onMessage: (payload: string) => void, onMissed?: () => void): Promise<void>;
+  listen(channel: string, onMessage: (payload: string, sender: number) => void, onMissed?: () => void): Promise<void>;
+  /**
+   * Holds a shared advisory lock on the listening session for as long as it
+   * (or its reconnection) lives, and NOTIFYs from that session, so other
+   * processes can match the backend pids in `pg_locks` with the senders of
+   * their notifications (the directory's reload confirmations use it).
+   * No-ops on the embedded database.
+   */
+  holdOnListener(key: readonly [number, number]): Promise<void>;
+  notifyFromListener(channel: string, payload: string): Promise<void>;
   /** The connection pool's state now; `undefined` for the embedded database (one in-process handle, no pool). */
   poolStats(): PoolStats | undefined;
   /** The NOTIFY listener's connection; `undefined` for the embedded database (no other process to hear). */
@@ -141,6 +150,8 @@ function openPostgres(url: string, options: OpenOptions, listenUrl = url): Datab
     forSchema: (schema) => tenantPools.forSchema(schema),
     description: `PostgreSQL at ${safe.host}${safe.pathname}`,
     listen: (channel, onMessage, onMissed) => listener.listen(channel, onMessage, onMissed),
+    holdOnListener: (key) => listener.hold(key),
+    notifyFromListener: (channel, payload) => listener.notify(channel, payload),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: poolConfig.max ?? 0 }),
     listenerStatus: () => listener.status,
     async close() {
@@ -203,6 +214,8 @@ function embedded(pglite: PGlite, description: string, onClose?: () => void, tim
     forSchema: () => db,
     description,
     async listen() {},
+    async holdOnListener() {},
+    async notifyFromListener() {},
     poolStats: () => undefined,
     listenerStatus: () => undefined,
     async close() {

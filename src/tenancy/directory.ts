@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { TENANCY_CHANNEL, tenancyEvents } from './events.ts';
+import { RELOADED_CHANNEL, SERVING_LOCK } from './reload-confirmations.ts';
 import { PUBLIC_SCHEMA } from './schema-name.ts';
 
 /** What a request needs to know about its tenant. */
@@ -21,6 +22,11 @@ export interface Tenant {
  * through NOTIFY from other processes. Lookups wait for a reload in flight, so
  * a process always sees its own writes. Domain lookups must be synchronous
  * for URL rewriting, which happens before routing.
+ *
+ * It also counts itself among the serving processes (the serving lock on the
+ * listening session) and, when a change asks for it with a token, confirms
+ * from that session once a reload that began after the change has finished:
+ * a delete waits for that (`ReloadConfirmations`).
  */
 export class TenantDirectory {
   #byShortcode = new Map<string, Tenant>();
@@ -28,7 +34,14 @@ export class TenantDirectory {
   #publicTenant: Tenant;
   #reload: Promise<void> | undefined;
   #stale = false;
+  /** Tokens of changes heard since the reload in flight (if any) began: the next reload confirms them. */
+  #toConfirm: string[] = [];
+  #database: Database | undefined;
   readonly #onChange = () => this.invalidate();
+  readonly #onNotice = (token: string) => {
+    if (token) this.#toConfirm.push(token);
+    this.invalidate();
+  };
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -39,9 +52,12 @@ export class TenantDirectory {
 
   /** Loads the directory and follows changes from this and other processes. */
   async start(database: Database): Promise<void> {
+    this.#database = database;
     tenancyEvents.on('changed', this.#onChange);
     // A reconnection may have missed changes: reload, as for a change.
-    await database.listen(TENANCY_CHANNEL, this.#onChange, this.#onChange);
+    await database.listen(TENANCY_CHANNEL, this.#onNotice, this.#onChange);
+    // After the LISTEN: whoever sees the lock knows this process hears changes.
+    await database.holdOnListener(SERVING_LOCK);
     await this.load();
   }
 
@@ -83,10 +99,15 @@ export class TenantDirectory {
       this.#stale = true; // reload again once the one in flight ends
       return;
     }
+    const tokens = this.#toConfirm.splice(0);
     this.#reload = this.load()
-      .catch(() => {
-        // keep serving the previous copy; the next change retries
-      })
+      .then(
+        () => void this.#confirm(tokens), // lookups need not wait for the answer
+        () => {
+          // keep serving the previous copy; the next change retries (and confirms these)
+          this.#toConfirm.unshift(...tokens);
+        },
+      )
       .finally(() => {
         this.#reload = undefined;
         if (this.#stale) {
@@ -94,6 +115,10 @@ export class TenantDirectory {
           this.invalidate();
         }
       });
+  }
+
+  async #confirm(tokens: readonly string[]): Promise<void> {
+    for (const token of tokens) await this.#database?.notifyFromListener(RELOADED_CHANNEL, token);
   }
 
   private async load(): Promise<void> {

@@ -12,7 +12,11 @@ export const TENANCY_CHANNEL = 'plio_tenancy_changed';
  */
 export const tenancyEvents = new EventEmitter<{ changed: [] }>();
 
-/** Queues the cross-process notification inside the writing transaction. */
-export async function notifyTenancyChanged(trx: SqlExecutor): Promise<void> {
-  await sql`select pg_notify(${TENANCY_CHANNEL}, '')`.execute(trx);
+/**
+ * Queues the cross-process notification inside the writing transaction. A
+ * `token` asks every directory to confirm its reload under that token (see
+ * `ReloadConfirmations`).
+ */
+export async function notifyTenancyChanged(trx: SqlExecutor, token = ''): Promise<void> {
+  await sql`select pg_notify(${TENANCY_CHANNEL}, ${token})`.execute(trx);
 }

@@ -8,6 +8,7 @@ import { normalizeDomain } from './domains.ts';
 import { notifyTenancyChanged, tenancyEvents } from './events.ts';
 import { statementMode, type MigrationSets } from './migration.ts';
 import { citusSchemaPlacements, moveSchema, type MoveProgress, type MoveResult, type SchemaPlacement } from './placement.ts';
+import type { ReloadConfirmations } from './reload-confirmations.ts';
 import { cloneSchemaData, createTenantSchema, dropTenantSchema } from './provisioning.ts';
 import { estimatedSchemaSizes } from './schema-sizes.ts';
 import { assertValidSchemaName, generateSchemaName, PUBLIC_SCHEMA, quoteIdent } from './schema-name.ts';
@@ -80,6 +81,8 @@ export class Organizations {
     private readonly migrations: MigrationSets,
     /** Adds a domain inside an open transaction (set by the tenancy service). */
     private readonly addDomain: (trx: Kysely<DB>, tenantId: number, domain: string, isPrimary: boolean) => Promise<void>,
+    /** Makes a delete wait until every server process stopped resolving the organization. */
+    private readonly confirmations: ReloadConfirmations,
   ) {}
 
   /**
@@ -223,7 +226,7 @@ export class Organizations {
   async delete(shortcode: string, options: { dropSchema?: boolean } = {}): Promise<Organization> {
     const organization = await this.get(shortcode);
     if (organization.schemaName === PUBLIC_SCHEMA) throw errors.publicTenantImmutable('deleted');
-    const row = await this.db.transaction().execute(async (trx) => {
+    const softDelete = async (trx: Kysely<DB>) => {
       await trx.deleteFrom('public.domain').where('tenant_id', '=', organization.id).execute();
       const updated = await trx
         .updateTable('public.organization')
@@ -236,11 +239,9 @@ export class Organizations {
         .returningAll()
         .executeTakeFirstOrThrow();
       if (options.dropSchema) await dropTenantSchema(trx, organization.schemaName);
-      await notifyTenancyChanged(trx);
       return updated;
-    });
-    tenancyEvents.emit('changed');
-    return toOrganization(row);
+    };
+    return toOrganization(await this.confirmations.transaction(this.db, softDelete));
   }
 
   /** Changes an organization's display name. */

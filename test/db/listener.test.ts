@@ -4,6 +4,7 @@
  * what it derived from notifications it may have missed.
  */
 import assert from 'node:assert/strict';
+import { SERVING_LOCK } from '../../src/tenancy/reload-confirmations.ts';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { cacheFor, cacheKey } from '../../src/cache/index.ts';
@@ -39,9 +40,13 @@ if (TEST_DATABASE === 'postgres') describe('a lost listening connection', () => 
 
   /** Kills the app's listening backend: one connection listens on every channel. */
   const terminateListener = async () => {
-    const { rows } = await other.query(`
-      select pg_terminate_backend(pid) as terminated from pg_stat_activity
-      where query ilike 'listen%' and datname = current_database()`);
+    // The listening session is the one holding the serving lock (its last query may be a confirmation).
+    const { rows } = await other.query(
+      `select pg_terminate_backend(pid) as terminated from pg_locks
+       where locktype = 'advisory' and classid = $1::int4::oid and objid = $2::int4::oid and objsubid = 2
+         and database = (select oid from pg_database where datname = current_database())`,
+      [...SERVING_LOCK],
+    );
     assert.deepEqual(rows, [{ terminated: true }]);
   };
 
