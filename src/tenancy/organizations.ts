@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { onCitus } from '../db/citus.ts';
 import { PG, pgErrorCode, uniqueViolation } from '../db/db-errors.ts';
 import type { DB, OrganizationTable } from '../db/schema.ts';
