@@ -1,9 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { uniqueViolation } from '../db/db-errors.ts';
-import type { RowUpdate } from '../db/schema.ts';
 import { errors } from '../errors.ts';
-import { notifyTenancyChanged, tenancyEvents } from '../tenancy/events.ts';
 import { requireUser, type CurrentUser } from './current-user.ts';
 import { roleInOrganization } from './memberships.ts';
 import { organizationJson, type OrganizationRow } from './organization-json.ts';
@@ -44,26 +41,10 @@ export async function organizationRoutes(app: FastifyInstance, deps: AccountsDep
     return organization;
   };
 
-  const save = async (organization: OrganizationRow, changes: RowUpdate<'public.organization'>): Promise<OrganizationRow> => {
-    const saved = await db
-      .transaction()
-      .execute(async (trx) => {
-        const row = await trx
-          .updateTable('public.organization')
-          .set({ ...changes, updated_at: new Date() })
-          .where('id', '=', organization.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        // Name and shortcode live in every instance's tenant directory.
-        await notifyTenancyChanged(trx);
-        return row;
-      })
-      .catch((error: unknown) => {
-        if (uniqueViolation(error) === 'organization_live_shortcode_key') throw errors.shortcodeTaken(String(changes.shortcode));
-        throw error;
-      });
-    tenancyEvents.emit('changed');
-    return saved;
+  /** Applies `changes` through the tenancy registry (the one place organization edits are validated and announced). */
+  const save = async (organization: OrganizationRow, changes: Parameters<typeof tenancy.organizations.update>[1]): Promise<OrganizationRow> => {
+    await tenancy.organizations.update(organization.shortcode, changes);
+    return (await findLive(organization.id))!;
   };
 
   app.get('/api/v1/organizations/', { schema: { tags, summary: 'List organizations (superusers only)' } }, async (request) => {
@@ -110,21 +91,12 @@ export async function organizationRoutes(app: FastifyInstance, deps: AccountsDep
       handler: async (request) => {
         const organization = await administered(request);
         const body = bodyOf(request);
-        const changes: RowUpdate<'public.organization'> = {};
         const name = textField(body, 'name');
         const shortcode = textField(body, 'shortcode');
         // The reference's rule: a shortcode change re-routes every client link and SSO embed.
         if (!canRenameOrganization(requireUser(request), organization, { name, shortcode })) throw errors.permissionDenied();
-        if (name !== undefined) {
-          if (name.trim() === '' || name.length > 255) throw errors.invalidName('Enter a name of 1 to 255 characters.');
-          changes.name = name.trim();
-        }
-        if (shortcode !== undefined) {
-          if (!/^[A-Za-z0-9_-]{1,255}$/.test(shortcode)) throw errors.invalidShortcode(shortcode);
-          changes.shortcode = shortcode;
-        }
-        if ('config' in body) changes.config = body.config === null ? null : JSON.stringify(configOf(body.config));
-        return organizationJson(await save(organization, changes), true);
+        const config = 'config' in body ? (body.config === null ? null : configOf(body.config)) : undefined;
+        return organizationJson(await save(organization, { name, shortcode, config }), true);
       },
     });
   }

@@ -4,9 +4,9 @@ import { errors } from '../errors.ts';
 import { requireUser } from './current-user.ts';
 import { bodyOf, isPlainObject } from './request-input.ts';
 
-/** The stored config with its `settings` replaced by the request body, as JSON for the column. */
-export function configWithSettings(config: unknown, request: FastifyRequest): string {
-  return JSON.stringify({ ...(isPlainObject(config) ? config : {}), settings: bodyOf(request) });
+/** The stored config with its `settings` replaced by the request body. */
+export function configWithSettings(config: unknown, request: FastifyRequest): Record<string, unknown> {
+  return { ...(isPlainObject(config) ? config : {}), settings: bodyOf(request) };
 }
 
 /** Answers the reference's 405 to every method but PATCH on a setting URL (after the 401 check). */

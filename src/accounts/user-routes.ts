@@ -172,7 +172,7 @@ export async function userRoutes(app: FastifyInstance, deps: AccountsDeps): Prom
 
   app.patch('/api/v1/users/:id/setting/', { schema: { tags, summary: "Replace a user's settings", params: IdParams } }, async (request) => {
     const { user } = await accessibleUser(request);
-        return (await save(user, { config: configWithSettings(user.config, request) })).config;
+        return (await save(user, { config: JSON.stringify(configWithSettings(user.config, request)) })).config;
   });
   refuseOtherSettingMethods(app, '/api/v1/users/:id/setting/');
 }

@@ -269,27 +269,35 @@ export class Organizations {
 
   /** Changes an organization's display name. */
   async rename(shortcode: string, name: string): Promise<Organization> {
-    return this.update(shortcode, { name: validName(name) });
+    return this.update(shortcode, { name });
   }
 
   /** Replaces an organization's `config` (its settings). */
   async setConfig(shortcode: string, config: Record<string, unknown> | null): Promise<Organization> {
-    return this.update(shortcode, { config: config === null ? null : JSON.stringify(config) });
+    return this.update(shortcode, { config });
   }
 
-  private async update(shortcode: string, changes: { name?: string; config?: string | null }): Promise<Organization> {
+  /**
+   * Changes an organization's name, shortcode or config (who may is the
+   * caller's to decide). The directory of every instance is told, since
+   * requests find tenants by shortcode.
+   */
+  async update(shortcode: string, changes: { name?: string; shortcode?: string; config?: Record<string, unknown> | null }): Promise<Organization> {
     const organization = await this.get(shortcode);
-    const row = await this.db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('public.organization')
-        .set({ ...changes, updated_at: new Date() })
-        .where('id', '=', organization.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      // Names live in every instance's tenant directory.
-      await notifyTenancyChanged(trx);
-      return updated;
-    });
+    const values = {
+      ...(changes.name !== undefined && { name: validName(changes.name) }),
+      ...(changes.shortcode !== undefined && { shortcode: validShortcode(changes.shortcode) }),
+      ...(changes.config !== undefined && { config: changes.config === null ? null : JSON.stringify(changes.config) }),
+      updated_at: new Date(),
+    };
+    const row = await this.db
+      .transaction()
+      .execute(async (trx) => {
+        const updated = await trx.updateTable('public.organization').set(values).where('id', '=', organization.id).returningAll().executeTakeFirstOrThrow();
+        await notifyTenancyChanged(trx);
+        return updated;
+      })
+      .catch(mapOrganizationError({ shortcode: changes.shortcode ?? shortcode, schemaName: organization.schemaName }));
     tenancyEvents.emit('changed');
     return toOrganization(row);
   }
