@@ -37,8 +37,12 @@ export async function freshDatabase(
   if ((options.kind ?? TEST_DATABASE) === 'embedded') return openEmbeddedFrom(await migratedSnapshot(), options.timeouts);
   const prefix = process.env.TEST_DB_PREFIX ?? 'plio_test';
   const scratch = ON_CITUS ? await createCitusScratchDatabase(prefix, adminUrl) : await createScratchDatabase(prefix, adminUrl);
-  const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' }, { poolSize: options.poolSize ?? 8, timeouts: options.timeouts });
-  await migrate(database);
+  const open = (timeouts?: DatabaseTimeouts) => openDatabase({ databaseUrl: scratch.url, dataDir: '' }, { poolSize: options.poolSize ?? 8, timeouts });
+  // Migrated without the test's timeouts: they bound what the test does, not the set-up (slower on Citus).
+  const unbounded = await open();
+  await migrate(unbounded);
+  if (options.timeouts) await unbounded.close();
+  const database = options.timeouts ? await open(options.timeouts) : unbounded;
   return {
     ...database,
     url: scratch.url,
