@@ -200,10 +200,18 @@ export async function seedLargePlio(
       (select string_agg(case when g % 2 = 0 then '2' else '1' end, ',') as retention from generate_series(1, ${videoSeconds}) g) r,
       generate_series(1, 2) visit
     where u.email like ${`${label}-%`} and (visit = 1 or u.id % 10 = 0)`.execute(db);
+  // The pairs are materialised first: Citus plans an INSERT … SELECT whose
+  // SELECT joins two tables of a distributed schema on a non-key column as
+  // a repartition join (which it refuses by default); a materialised CTE is
+  // a router query, and the insert then reads its result on the coordinator.
   await sql`
+    with pairs as materialized (
+      select s.id as session_id, i.id as item_id
+      from ${t('session')} s join ${t('item')} i on i.plio_id = s.plio_id where s.plio_id = ${plioId}
+    )
     insert into ${t('session_answer')} (session_id, item_id, answer)
-    select s.id, i.id, case when (s.id + i.id) % 10 = 0 then null else to_jsonb((s.id + i.id) % 4) end
-    from ${t('session')} s join ${t('item')} i on i.plio_id = s.plio_id where s.plio_id = ${plioId}`.execute(db);
+    select session_id, item_id, case when (session_id + item_id) % 10 = 0 then null else to_jsonb((session_id + item_id) % 4) end
+    from pairs`.execute(db);
   await sql`
     insert into ${t('event')} (session_id, type, player_time, details)
     select s.id, (array['played', 'paused', 'option_selected', 'video_seeked'])[1 + g % 4], g * 7.5, jsonb_build_object('itemIndex', g % ${questions})
