@@ -6,16 +6,21 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { migrations } from '../../src/migrations/index.ts';
 import { startApp, type TestApp } from '../support/app.ts';
-import { OTHER_DATABASE, TEST_DATABASE } from '../support/database.ts';
+import { databaseLabel, ON_CITUS, OTHER_DATABASE, TEST_DATABASE } from '../support/database.ts';
 import { apiAnswers, createUser, exportToBuffer, importFromBuffer, seedOrganization } from '../support/portability.ts';
 import { schemaNames } from '../support/tenancy.ts';
 
 /**
- * An organization exported from this run's database and imported into the
- * other kind (PGlite → PostgreSQL in the embedded pass, PostgreSQL → PGlite
- * in the PostgreSQL pass) answers the API exactly as before.
+ * An organization exported from one kind of database and imported into
+ * another answers the API exactly as before: PGlite → PostgreSQL in the
+ * embedded pass, PostgreSQL → PGlite in the PostgreSQL pass, and both ways
+ * between Citus and PGlite in the Citus pass.
  */
-describe(`organization export ${TEST_DATABASE} → import ${OTHER_DATABASE}`, () => {
+const roundTrips: Array<[from: 'embedded' | 'postgres', to: 'embedded' | 'postgres']> = ON_CITUS
+  ? [['postgres', 'embedded'], ['embedded', 'postgres']]
+  : [[TEST_DATABASE, OTHER_DATABASE]];
+
+for (const [from, to] of roundTrips) describe(`organization export ${databaseLabel(from)} → import ${databaseLabel(to)}`, () => {
   let source: TestApp;
   let target: TestApp;
   let media: string;
@@ -24,8 +29,8 @@ describe(`organization export ${TEST_DATABASE} → import ${OTHER_DATABASE}`, ()
 
   before(async () => {
     media = mkdtempSync(join(tmpdir(), 'plio-port-media-'));
-    source = await startApp({ MEDIA_ROOT: join(media, 'source') });
-    target = await startApp({ MEDIA_ROOT: join(media, 'target') }, { databaseKind: OTHER_DATABASE });
+    source = await startApp({ MEDIA_ROOT: join(media, 'source') }, { databaseKind: from });
+    target = await startApp({ MEDIA_ROOT: join(media, 'target') }, { databaseKind: to });
     seeded = await seedOrganization(source, 'af');
     archive = await exportToBuffer(source, 'af');
   });

@@ -21,6 +21,11 @@ export const OTHER_DATABASE = TEST_DATABASE === 'postgres' ? 'embedded' : 'postg
 /** The run is on a local Citus cluster (`--db citus`): `TEST_CITUS_URL` reaches its coordinator. */
 export const ON_CITUS = process.env.TEST_DATABASE === 'citus';
 
+/** What a test title calls a database of `kind` in this run (a `postgres` one is the Citus cluster in the Citus pass). */
+export function databaseLabel(kind: Database['kind']): string {
+  return kind === 'postgres' && ON_CITUS ? 'citus' : kind;
+}
+
 const adminUrl = ON_CITUS
   ? (process.env.TEST_CITUS_URL ?? 'postgres://postgres@127.0.0.1:5511/plio')
   : (process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
