@@ -83,11 +83,17 @@ async function sourceSchemas(db: Kysely<DB>, migrations: MigrationSets): Promise
   return rows.map((row) => row.schema_name);
 }
 
-/** `true` when the target holds an interrupted copy to resume; refuses any other content. */
+/**
+ * `true` when the target holds an interrupted copy to resume; refuses any
+ * other content. Relations an extension owns do not count: a Citus database
+ * comes with the extension's own tables (`columnar_internal.*`) before
+ * anything is copied into it.
+ */
 async function targetState(db: Kysely<DB>, description: string): Promise<boolean> {
   const { rows } = await sql<{ name: string }>`
     select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.relkind in ('r', 'p', 'v', 'm') and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_%'
+      and not exists (select from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
     limit 2`.execute(db);
   if (rows.length === 0) return false;
   const marker = await sql<{ found: boolean }>`select to_regclass(${`public.${COPY_MARKER}`}) is not null as found`.execute(db);
