@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { LEDGER_TABLE, type SqlExecutor } from '../tenancy/migration.ts';
-import { parentsFirst } from '../tenancy/provisioning.ts';
+import { foreignKeyReferences, parentsFirst } from '../tenancy/provisioning.ts';
 
 /**
  * A table as the catalog describes it. Export, import and copy read
@@ -40,17 +40,9 @@ export async function schemaTables(db: SqlExecutor, schema: string): Promise<Tab
     join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
     where n.nspname = ${schema} and c.relkind in ('r', 'p') and c.relname <> ${LEDGER_TABLE}
     order by c.relname, a.attnum`.execute(db);
-  const { rows: references } = await sql<{ child: string; parent: string }>`
-    select child.relname as child, parent.relname as parent
-    from pg_constraint con
-    join pg_class child on child.oid = con.conrelid
-    join pg_class parent on parent.oid = con.confrelid
-    join pg_namespace n on n.oid = child.relnamespace and n.oid = parent.relnamespace
-    where con.contype = 'f' and n.nspname = ${schema}`.execute(db);
-
   const byTable = new Map<string, typeof columns>();
   for (const column of columns) byTable.set(column.table_name, [...(byTable.get(column.table_name) ?? []), column]);
-  return parentsFirst([...byTable.keys()], references).map((name) => {
+  return parentsFirst([...byTable.keys()], await foreignKeyReferences(db, schema)).map((name) => {
     const table = byTable.get(name)!;
     const keys = table.filter((c) => c.is_key);
     if (keys.length !== 1) throw new Error(`table ${schema}.${name} has no single-column primary key; it cannot be exported`);

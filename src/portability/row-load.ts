@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { pgErrorCode } from '../db/db-errors.ts';
 import { errors } from '../errors.ts';
 import type { SqlExecutor } from '../tenancy/migration.ts';
-import { quoteIdent } from '../tenancy/schema-name.ts';
+import { moveIdentitiesPastKeys } from '../tenancy/provisioning.ts';
 import type { TableShape } from './catalog.ts';
 
 /**
@@ -35,19 +35,7 @@ export async function insertJsonRows(trx: SqlExecutor, schema: string, shape: Ta
   }
 }
 
-/**
- * Moves each identity sequence past the largest loaded value. The values are
- * read in one query and passed as literals in the next (Citus keeps sequences
- * per node: a `setval(…, (select max(…)))` there reads the wrong one).
- */
+/** Moves each identity sequence of the loaded tables past the largest loaded value. */
 export async function moveSequencesPastRows(trx: SqlExecutor, schema: string, tables: readonly TableShape[]): Promise<void> {
-  const identities = tables.flatMap((table) => table.identities.map((column) => ({ table: table.name, column })));
-  if (identities.length === 0) return;
-  const maxima = identities.map(({ table, column }) => sql`(select coalesce(max(${sql.ref(column)}), 0) from ${sql.table(`${schema}.${table}`)})`);
-  const { rows } = await sql<{ maxima: number[] }>`select array[${sql.join(maxima)}]::bigint[] as maxima`.execute(trx);
-  const setvals = identities.map(({ table, column }, i) => {
-    const qualified = `${quoteIdent(schema)}.${quoteIdent(table)}`;
-    return sql`setval(pg_get_serial_sequence(${qualified}, ${column}), ${sql.lit(Number(rows[0]!.maxima[i]) + 1)}, false)`;
-  });
-  await sql`select ${sql.join(setvals)}`.execute(trx);
+  await moveIdentitiesPastKeys(trx, schema, tables.flatMap((table) => table.identities.map((column) => ({ table: table.name, column }))));
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { newSchemaStatements, runStatements, type Migration, type SqlExecutor, type StatementMode } from './migration.ts';
-import { quoteIdent, quoteLiteral } from './schema-name.ts';
+import { quoteIdent } from './schema-name.ts';
 
 /**
  * Creates `schema` with every tenant table inside the caller's transaction.
@@ -23,45 +23,47 @@ export async function cloneSchemaData(trx: SqlExecutor, source: string, target: 
   const { rows: tables } = await sql<{ table_name: string }>`
     select c.relname as table_name from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = ${target} and c.relkind in ('r', 'p') and c.relname <> 'plio_migration'`.execute(trx);
-  const { rows: references } = await sql<{ child: string; parent: string }>`
+  for (const table of parentsFirst(tables.map((t) => t.table_name), await foreignKeyReferences(trx, target))) {
+    const from = `${quoteIdent(source)}.${quoteIdent(table)}`;
+    const to = `${quoteIdent(target)}.${quoteIdent(table)}`;
+    await sql.raw(`insert into ${to} select * from ${from}`).execute(trx);
+  }
+  const { rows: identities } = await sql<{ table: string; column: string }>`
+    select table_name as table, column_name as column from information_schema.columns
+    where table_schema = ${target} and is_identity = 'YES' order by table_name`.execute(trx);
+  await moveIdentitiesPastKeys(trx, target, identities);
+}
+
+/** Which table of `schema` references which, by its foreign keys (what `parentsFirst` orders by). */
+export async function foreignKeyReferences(trx: SqlExecutor, schema: string): Promise<{ child: string; parent: string }[]> {
+  const { rows } = await sql<{ child: string; parent: string }>`
     select child.relname as child, parent.relname as parent
     from pg_constraint con
     join pg_class child on child.oid = con.conrelid
     join pg_class parent on parent.oid = con.confrelid
     join pg_namespace n on n.oid = child.relnamespace and n.oid = parent.relnamespace
-    where con.contype = 'f' and n.nspname = ${target}`.execute(trx);
-
-  for (const table of parentsFirst(tables.map((t) => t.table_name), references)) {
-    const from = `${quoteIdent(source)}.${quoteIdent(table)}`;
-    const to = `${quoteIdent(target)}.${quoteIdent(table)}`;
-    await sql.raw(`insert into ${to} select * from ${from}`).execute(trx);
-  }
-
-  await moveIdentitiesPastKeys(trx, target);
+    where con.contype = 'f' and n.nspname = ${schema}`.execute(trx);
+  return rows;
 }
 
 /**
  * Moves each identity sequence of `schema` past the largest key its table
- * holds. The largest keys are read in one query and the sequences set with
- * them as literals in the next: on Citus the first runs on the node that
- * holds the schema, and a `setval` inside it would set that node's copy of
- * the sequence (which has its own range of values) instead of the
- * coordinator's, which numbers the rows inserted through it.
+ * holds (after rows were copied or loaded with their ids). The largest keys
+ * are read in one query and the sequences set with them as literals in the
+ * next: on Citus the first runs on the node that holds the schema, and a
+ * `setval` inside it would set that node's copy of the sequence (which has
+ * its own range of values) instead of the coordinator's, which numbers the
+ * rows inserted through it.
  */
-async function moveIdentitiesPastKeys(trx: SqlExecutor, schema: string): Promise<void> {
-  const { rows: identities } = await sql<{ table_name: string; column_name: string }>`
-    select table_name, column_name from information_schema.columns
-    where table_schema = ${schema} and is_identity = 'YES' order by table_name`.execute(trx);
+export async function moveIdentitiesPastKeys(trx: SqlExecutor, schema: string, identities: readonly { table: string; column: string }[]): Promise<void> {
   if (identities.length === 0) return;
-  const qualified = identities.map(({ table_name }) => `${quoteIdent(schema)}.${quoteIdent(table_name)}`);
-  const largest = identities.map(({ column_name }, i) => `(select max(${quoteIdent(column_name)}) from ${qualified[i]}) as k${i}`);
-  const { rows } = await sql.raw<Record<string, number | string | null>>(`select ${largest.join(', ')}`).execute(trx);
-  const keys = rows[0]!;
-  const setvals = identities.map(({ column_name }, i) => {
-    const next = BigInt(keys[`k${i}`] ?? 0) + 1n;
-    return `setval(pg_get_serial_sequence(${quoteLiteral(qualified[i]!)}, ${quoteLiteral(column_name)}), ${next}, false)`;
+  const largest = identities.map(({ table, column }) => sql`(select coalesce(max(${sql.ref(column)}), 0) from ${sql.table(`${schema}.${table}`)})::text`);
+  const { rows } = await sql<{ keys: string[] }>`select array[${sql.join(largest)}] as keys`.execute(trx);
+  const setvals = identities.map(({ table, column }, i) => {
+    const next = BigInt(rows[0]!.keys[i]!) + 1n;
+    return sql`setval(pg_get_serial_sequence(${`${quoteIdent(schema)}.${quoteIdent(table)}`}, ${column}), ${sql.lit(next.toString())}::bigint, false)`;
   });
-  await sql.raw(`select ${setvals.join(', ')}`).execute(trx);
+  await sql`select ${sql.join(setvals)}`.execute(trx);
 }
 
 /** Orders tables so that every table comes after the tables it references. */
