@@ -8,7 +8,7 @@ import { DataDirLock } from './data-dir-lock.ts';
 import { NotificationListener, type ListenerStatus } from './listener.ts';
 import { boundedPoolOptions } from './timeouts.ts';
 import { SerializedPGliteDialect } from './pglite-driver.ts';
-import { TenantPools } from './tenant-pools.ts';
+import { TenantPools, type PoolCounts } from './tenant-pools.ts';
 import type { DB } from './schema.ts';
 
 /** The one database handle of a process: a `pg` pool or the embedded PGlite. */
@@ -52,7 +52,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Connections of a PostgreSQL pool. */
+/** Connections to PostgreSQL: the shared pool and every tenant share's, summed. */
 export interface PoolStats {
   /** Open connections, idle or busy. */
   readonly total: number;
@@ -152,7 +152,11 @@ function openPostgres(url: string, options: OpenOptions, listenUrl = url): Datab
     listen: (channel, onMessage, onMissed) => listener.listen(channel, onMessage, onMissed),
     holdOnListener: (key) => listener.hold(key),
     notifyFromListener: (channel, payload) => listener.notify(channel, payload),
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: poolConfig.max ?? 0 }),
+    poolStats: () => {
+      const pools: readonly PoolCounts[] = [pool, ...tenantPools.pools];
+      const sum = (count: (counts: PoolCounts) => number) => pools.reduce((total, counts) => total + count(counts), 0);
+      return { total: sum((p) => p.totalCount), idle: sum((p) => p.idleCount), waiting: sum((p) => p.waitingCount), max: (poolConfig.max ?? 0) * pools.length };
+    },
     listenerStatus: () => listener.status,
     async close() {
       await listener.close();

@@ -2,6 +2,9 @@ import { Kysely, PostgresDialect, type KyselyPlugin, type PostgresDialectConfig,
 import pg from 'pg';
 import type { DB } from './schema.ts';
 
+/** A pool's connection counts, as `pg.Pool` names them. */
+export type PoolCounts = Pick<pg.Pool, 'totalCount' | 'idleCount' | 'waitingCount'>;
+
 /**
  * A `pg` pool whose connections retire once the pool has served a bounded
  * number of distinct schemas since they opened.
@@ -17,7 +20,7 @@ import type { DB } from './schema.ts';
  * more than `maxSchemas` schemas (plus the one in flight when the
  * generation turned).
  */
-export class SchemaBoundedPool implements PostgresPool {
+export class SchemaBoundedPool implements PostgresPool, PoolCounts {
   readonly #pool: pg.Pool;
   readonly #maxSchemas: number;
   #generation = 0;
@@ -63,9 +66,16 @@ export class SchemaBoundedPool implements PostgresPool {
     }
   }
 
-  /** Connections open now (busy or idle). */
-  get size(): number {
+  get totalCount(): number {
     return this.#pool.totalCount;
+  }
+
+  get idleCount(): number {
+    return this.#pool.idleCount;
+  }
+
+  get waitingCount(): number {
+    return this.#pool.waitingCount;
   }
 
   end(): Promise<void> {
@@ -132,9 +142,9 @@ export class TenantPools {
     return share.db.withPlugin(new NoteSchemaPlugin(share.pool, schema));
   }
 
-  /** Connections open in each share. */
-  get sizes(): number[] {
-    return this.#shares.map((share) => share.pool.size);
+  /** Each share's pool, for its connection counts. */
+  get pools(): readonly PoolCounts[] {
+    return this.#shares.map((share) => share.pool);
   }
 
   async end(): Promise<void> {

@@ -54,7 +54,7 @@ export async function metricsRoutes(app: FastifyInstance, context: AppContext): 
     pool('plio_db_pool_connections', 'Open database connections', (stats) => stats.total);
     pool('plio_db_pool_in_use', 'Database connections running a query', (stats) => stats.total - stats.idle);
     pool('plio_db_pool_waiting', 'Queries waiting for a database connection', (stats) => stats.waiting);
-    pool('plio_db_pool_max', 'Most database connections the pool opens', (stats) => stats.max);
+    pool('plio_db_pool_max', 'Most database connections the pools open (the shared one and each tenant share)', (stats) => stats.max);
   }
 
   // Counters that mirror the cache's own counts: each scrape adds what happened since the last.

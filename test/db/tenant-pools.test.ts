@@ -57,6 +57,13 @@ if (TEST_DATABASE === 'postgres') describe('tenant-affine connections on Postgre
     await drop?.();
   });
 
+  it("counts every share's connections in the pool figures (/metrics, the console's health page)", async () => {
+    assert.deepEqual(database.poolStats(), { total: 0, idle: 0, waiting: 0, max: 3 }); // the shared pool and two shares, one connection each
+    await backend(database, inShare0[0]!);
+    await backend(database, inShare1[0]!);
+    assert.deepEqual(database.poolStats(), { total: 2, idle: 2, waiting: 0, max: 3 });
+  });
+
   it("keeps a share's schemas on its own connections", async () => {
     const [a, b] = [await backend(database, inShare0[0]!), await backend(database, inShare1[0]!)];
     assert.notEqual(a, b);
