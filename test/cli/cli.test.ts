@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,13 +8,8 @@ import { issueTokens } from '../../src/accounts/tokens.ts';
 import { boot } from '../../src/boot.ts';
 import { loadConfig } from '../../src/config.ts';
 import { migrations } from '../../src/migrations/index.ts';
+import { runPlio } from '../support/cli.ts';
 import { freshDatabase, ON_CITUS, TEST_DATABASE } from '../support/database.ts';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('the plio command line', () => {
   let env: Record<string, string>;
@@ -36,18 +30,7 @@ describe('the plio command line', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const plio = (args: string[], input?: string): Promise<Run> =>
-    new Promise((resolve) => {
-      const environment: Record<string, string | undefined> = { ...process.env, ...env };
-      if (!env.DATABASE_URL) delete environment.DATABASE_URL;
-      const child = spawn(process.execPath, ['bin/plio.js', ...args], { env: environment });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(input ?? '');
-    });
+  const plio = (args: string[], input?: string) => runPlio(args, env, { input });
 
   it('creates an organization with its schema and primary domain, printing the row as JSON', async () => {
     const run = await plio(['org', 'create', '--name', 'Avanti Fellows', '--shortcode', 'af', '--schema-name', 'avantifellows', '--domain', 'plio.in/avantifellows']);

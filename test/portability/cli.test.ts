@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,15 +9,9 @@ import { sql } from 'kysely';
 import { openDatabase } from '../../src/db/database.ts';
 import { startApp } from '../support/app.ts';
 import { freshDatabase, TEST_DATABASE } from '../support/database.ts';
+import { runPlio } from '../support/cli.ts';
 import { exportToBuffer, seedLargePlio } from '../support/portability.ts';
 import { schemaNames } from '../support/tenancy.ts';
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * `plio org import` and `plio org export` as an operator runs them, on a
@@ -60,21 +54,7 @@ describe('plio org import and export on the command line', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const plio = (args: string[], onStderr?: (text: string, kill: () => void) => void): Promise<Run> =>
-    new Promise((resolve) => {
-      const environment: Record<string, string | undefined> = { ...process.env, ...env };
-      if (!env.DATABASE_URL) delete environment.DATABASE_URL;
-      const child = spawn(process.execPath, ['bin/plio.js', ...args], { env: environment });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk;
-        onStderr?.(stderr, () => child.kill('SIGKILL'));
-      });
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-      child.stdin.end();
-    });
+  const plio = (args: string[], onStderr?: (text: string, kill: () => void) => void) => runPlio(args, env, { onStderr });
 
   /** The target's organizations, schemas and users, read in this process once no command holds the database. */
   const state = async () => {
