@@ -42,7 +42,6 @@ const NOT_ON_CITUS = [
   'test/cache/', // no database
   'test/accounts/sms.test.ts', // no database
   'test/accounts/abuse-limits-without-redis.test.ts', // counters in memory
-  'test/api/accounts/abuse-limits.test.ts', // counters in Redis or memory; the login queries run in the token, OTP and SSO tests
   'test/api/fuzz/', // hostile input is refused before any query (src/http/input-guard.ts); each route's queries run in its own tests
   'test/api/content/hostile-input.test.ts', // as the fuzz pass
   'test/api/input-guard.test.ts', // as the fuzz pass
