@@ -37,6 +37,25 @@ export function isBuildFresh() {
 }
 
 /**
+ * How TypeScript is compiled to run without a loader: bundled per entry
+ * point with the chunks they share split out, packages left as imports,
+ * source maps inline (so stack traces name the .ts lines under
+ * --enable-source-maps). The test runner compiles test files the same way
+ * (scripts/test-runs.mjs).
+ */
+export const compileOptions = {
+  bundle: true,
+  splitting: true,
+  packages: 'external',
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outExtension: { '.js': '.mjs' },
+  sourcemap: 'inline',
+  logLevel: 'warning',
+};
+
+/**
  * Bundles src/ into dist/: plio.mjs and the chunks it imports on demand
  * (`plio serve` loads the whole application; other commands load only what
  * they use). Chunks have content-hashed names and are written first; the
@@ -46,19 +65,11 @@ export function isBuildFresh() {
 export async function build() {
   const { build: esbuild } = await import('esbuild');
   const result = await esbuild({
+    ...compileOptions,
     entryPoints: { plio: entry },
     outdir,
-    bundle: true,
-    splitting: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outExtension: { '.js': '.mjs' },
     chunkNames: 'chunk-[hash]',
-    sourcemap: 'inline',
     write: false,
-    logLevel: 'warning',
   });
   mkdirSync(outdir, { recursive: true });
   const chunks = result.outputFiles.filter((file) => file.path !== output);

@@ -26,7 +26,7 @@ const started = Date.now();
 const prefix = databasePrefix();
 const env = { ...process.env, TEST_DATABASE: database, TEST_POSTGRES_URL: adminUrl, TEST_DB_PREFIX: prefix };
 delete env.DATABASE_URL;
-const { passed, failed } = runTests(files, { env, concurrency: 1 });
+const { passed, failed } = await runTests(files, { env, concurrency: 1 });
 if (database === 'postgres') await dropTestDatabases(prefix);
 
 console.log(`\nbrowser tests: ${passed} passed, ${failed} failed, in ${((Date.now() - started) / 1000).toFixed(0)} s`);

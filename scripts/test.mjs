@@ -67,7 +67,7 @@ for (const database of databases) {
   const env = { ...process.env, TEST_DATABASE: database, TEST_POSTGRES_URL: adminUrl, TEST_DB_PREFIX: prefix };
   if (cluster) env.TEST_CITUS_URL = cluster.url;
   delete env.DATABASE_URL;
-  const counts = runTests(passFiles, { env, concurrency: 2 });
+  const counts = await runTests(passFiles, { env, concurrency: 2 });
   passed += counts.passed;
   failed += counts.failed;
   if (database === 'postgres') await dropTestDatabases(prefix);

@@ -20,11 +20,11 @@ export const OAUTH_CLIENT = Object.freeze({ id: 'fe-e2e-client', secret: 'fe-e2e
 
 /**
  * The built client: `PLIO_WEB_DIR`, or `../shared/plio-web` beside the
- * repository (where CI and the coordinator's checkout find it).
+ * repository (where CI and the coordinator's checkout find it). Tests run
+ * from the repository's root, compiled elsewhere (scripts/test-runs.mjs).
  */
 export function plioWebDir(): string {
-  const repositoryRoot = resolve(import.meta.dirname, '..', '..', '..');
-  return resolve(process.env.PLIO_WEB_DIR ?? join(repositoryRoot, '..', 'shared', 'plio-web'));
+  return resolve(process.env.PLIO_WEB_DIR ?? join('..', 'shared', 'plio-web'));
 }
 
 export interface WebClientStack {
