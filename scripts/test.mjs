@@ -5,7 +5,7 @@
 // (scripts/test-e2e.mjs).
 //
 //   npm test                       every database, every test file (the Citus pass: those
-//                                  that reach its SQL, see NOT_ON_CITUS), then the browser suite
+//                                  that reach its database, see NOT_ON_CITUS), then the browser suite
 //   npm test -- --db embedded      one database: embedded, postgres or citus (the browser suite on the first two too)
 //   npm test -- test/api/x.test.ts chosen files (no browser suite)
 //
@@ -31,22 +31,17 @@ const chosen = args.filter((arg, i) => arg.endsWith('.test.ts') && (dbIndex < 0 
 const files = chosen.length > 0 ? chosen : findTests('test', '.test.ts');
 
 /**
- * What the Citus pass leaves out when no files are chosen: tests whose SQL
- * cannot behave differently on a cluster. They run on the embedded database
- * and on PostgreSQL. The cluster's three nodes share the runner's cores, so
- * this pass is the slowest. Keeping to the tests that reach the database
- * keeps `bash .ci/run` within its 15 minutes.
+ * What the Citus pass leaves out when no files are chosen: tests that reach
+ * no database, and the outage test, which stops and freezes a PostgreSQL
+ * cluster of its own whichever database the pass is on. They run on the
+ * embedded database and on PostgreSQL.
  */
 const NOT_ON_CITUS = [
   'test/unit/', // no database
   'test/cache/', // no database
   'test/accounts/sms.test.ts', // no database
   'test/accounts/abuse-limits-without-redis.test.ts', // counters in memory
-  'test/api/fuzz/', // hostile input is refused before any query (src/http/input-guard.ts); each route's queries run in its own tests
-  'test/api/content/hostile-input.test.ts', // as the fuzz pass
-  'test/api/input-guard.test.ts', // as the fuzz pass
-  'test/api/authorization-matrix.test.ts', // decisions are code over the membership every route reads; the plio access matrix runs here
-  'test/api/outage.test.ts', // stops and freezes a PostgreSQL cluster of its own in every pass
+  'test/api/outage.test.ts', // its own PostgreSQL cluster in every pass
 ];
 const onCitus = (file) => chosen.length > 0 || !NOT_ON_CITUS.some((prefix) => file.replaceAll('\\', '/').startsWith(prefix));
 if (files.length === 0) {
@@ -63,7 +58,7 @@ for (const database of databases) {
   const started = performance.now();
   const passFiles = database === 'citus' ? files.filter(onCitus) : files;
   const left = files.length - passFiles.length;
-  console.log(`\n=== ${passFiles.length} test files on ${database}${left > 0 ? ` (${left} that reach no database or no Citus-specific SQL left out: NOT_ON_CITUS in scripts/test.mjs)` : ''} ===`);
+  console.log(`\n=== ${passFiles.length} test files on ${database}${left > 0 ? ` (${left} left out: NOT_ON_CITUS in scripts/test.mjs)` : ''} ===`);
   const env = { ...process.env, TEST_DATABASE: database, TEST_POSTGRES_URL: adminUrl, TEST_DB_PREFIX: prefix };
   if (cluster) env.TEST_CITUS_URL = cluster.url;
   delete env.DATABASE_URL;
