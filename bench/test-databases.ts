@@ -7,23 +7,11 @@
  *   [BENCH_CITUS_URL=postgres://postgres@127.0.0.1:5511/plio] node --import tsx bench/test-databases.ts [--rounds 8]
  */
 import { loadavg } from 'node:os';
-import { openDatabase } from '../src/db/database.ts';
-import { migrations } from '../src/migrations/index.ts';
-import { createTenancy } from '../src/tenancy/tenancy.ts';
+import { migrateAt } from '../test/support/database.ts';
 import { BENCH_CITUS_URL, BENCH_POSTGRES_URL, createCitusScratchDatabase, createScratchDatabase, type ScratchDatabase, type ScratchOptions } from '../test/support/scratch-database.ts';
 
 const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 8;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-async function migrate(url: string): Promise<void> {
-  const database = await openDatabase({ databaseUrl: url, dataDir: '' }, { poolSize: 2 });
-  try {
-    const report = await createTenancy(database.db, migrations).migrator.run();
-    if (report.failed.length > 0) throw new Error(`migrating failed: ${report.failed[0]!.error}`);
-  } finally {
-    await database.close();
-  }
-}
 
 const servers: { name: string; create: (options?: ScratchOptions) => Promise<ScratchDatabase> }[] = [
   { name: 'PostgreSQL', create: (options) => createScratchDatabase('plio_bench', BENCH_POSTGRES_URL, options) },
@@ -33,14 +21,14 @@ if (BENCH_CITUS_URL) servers.push({ name: 'Citus', create: (options) => createCi
 console.log(`${new Date().toISOString()}, load ${loadavg()[0]!.toFixed(1)}, ${rounds} rounds`);
 for (const server of servers) {
   const template = await server.create({ name: 'plio_bench_template' });
-  await migrate(template.url);
+  await migrateAt(template.url);
   await template.seal();
   const seconds = { migrated: [] as number[], copied: [] as number[] };
   try {
     for (let round = 0; round < rounds; round++) {
       let started = performance.now();
       const fresh = await server.create();
-      await migrate(fresh.url);
+      await migrateAt(fresh.url);
       seconds.migrated.push(performance.now() - started);
       await fresh.drop();
       started = performance.now();

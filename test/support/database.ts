@@ -78,13 +78,7 @@ function migratedTemplate(prefix: string): Promise<string> {
       const { rows } = await client.query<{ datallowconn: boolean }>('select datallowconn from pg_database where datname = $1', [name]);
       if (rows[0]?.datallowconn === false) return name; // made and sealed by another file
       const scratch = await createServerDatabase(prefix, { name });
-      // Migrated without any test's timeouts (slower on Citus).
-      const database = await openDatabase({ databaseUrl: scratch.url, dataDir: '' }, { poolSize: 2 });
-      try {
-        await migrate(database);
-      } finally {
-        await database.close();
-      }
+      await migrateAt(scratch.url); // without any test's timeouts (slower on Citus)
       await scratch.seal();
       return name;
     } finally {
@@ -128,6 +122,16 @@ async function migratedSnapshot(): Promise<Blob> {
     renameSync(temporary, path); // atomic: a concurrent test file sees all of it or none
   }
   return new Blob([readFileSync(path)]);
+}
+
+/** Migrates the server database at `url` through a pool of its own, closed afterwards. */
+export async function migrateAt(url: string): Promise<void> {
+  const database = await openDatabase({ databaseUrl: url, dataDir: '' }, { poolSize: 2 });
+  try {
+    await migrate(database);
+  } finally {
+    await database.close();
+  }
 }
 
 async function migrate(database: Database): Promise<void> {
